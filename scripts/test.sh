@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# test.sh: set up this machine (packages, C build, tsc), then run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/run-tests.sh
