@@ -1,0 +1,434 @@
+/**
+ * ApiClient is the typed HTTPS client every Flotilla component uses to talk to the API server:
+ * CRUD, subresources, watches, server-side Tables and pod logs. Paths come from api/resources.ts.
+ * It sits on every hot path (the scheduler's binds, bench:api), so a request is one options object,
+ * one JSON.stringify and one JSON.parse, over a keep-alive agent.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Readable } from 'node:stream';
+import { ClientError, statusErrorFromBody } from './client-errors.js';
+import { collectionPath, objectPath, resourceByName, type ResourceInfo } from './resources.js';
+import type { Binding, KubeObject, List, Scale, Status, Table, WatchEvent } from './types.js';
+import type { ClientConfig } from './config.js';
+
+export { ApiError, StatusError, ClientError, isNotFound, isConflict, isAlreadyExists, isGone, isInvalid, isRetryable } from './client-errors.js';
+
+/** ApiClientOptions configures one client: where the server is and how to trust and authenticate to it. */
+export interface ApiClientOptions {
+  server: string;
+  token?: string;
+  /** PEM of the CA that signed the server's certificate. */
+  ca?: string | Buffer;
+  insecureSkipTLSVerify?: boolean;
+  userAgent?: string;
+  /** Timeout of a non-streaming request, in ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** ResourceRef is a ResourceInfo or what a user types for one ("pods", "po", "Pod"). */
+export type ResourceRef = ResourceInfo | string;
+
+/** ListOptions narrow a list or watch. */
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+/** WatchOptions are ListOptions plus where to start and how long to stay. */
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+  /** Abort the stream when no byte arrived for this long (guards against silently cut links). */
+  idleTimeoutMs?: number;
+}
+
+/** WatchHandle stops a watch; `done` settles when the stream ends (rejects on an HTTP or transport error). */
+export interface WatchHandle {
+  stop(): void;
+  done: Promise<void>;
+}
+
+/** DeleteOptions are Kubernetes' delete options, sent both as query and body. */
+export interface DeleteOptions {
+  namespace?: string;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** TableOptions select what a server-side Table shows. */
+export interface TableOptions {
+  namespace?: string;
+  name?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Keep the columns of priority > 0 (kubectl's -o wide); without it they are dropped. */
+  wide?: boolean;
+}
+
+/** LogOptions are the query parameters of pods/NAME/log. */
+export interface LogOptions {
+  container?: string;
+  follow?: boolean;
+  tailLines?: number;
+  timestamps?: boolean;
+  previous?: boolean;
+  sinceSeconds?: number;
+}
+
+/** TABLE_ACCEPT is the Accept header that asks the server for a meta.k8s.io/v1 Table. */
+export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+const JSON_TYPE = 'application/json';
+const MERGE_PATCH_TYPE = 'application/merge-patch+json';
+
+interface RawResponse {
+  status: number;
+  body: string;
+}
+
+function addParam(q: string, key: string, value: string | number | boolean | undefined): string {
+  if (value === undefined || value === '') return q;
+  return `${q}${q ? '&' : '?'}${key}=${encodeURIComponent(String(value))}`;
+}
+
+/** resolveResource turns a ResourceRef into its ResourceInfo, or throws FLT_ERR_CLIENT_RESOURCE. */
+export function resolveResource(res: ResourceRef): ResourceInfo {
+  if (typeof res !== 'string') return res;
+  const r = resourceByName(res);
+  if (!r) throw new ClientError('FLT_ERR_CLIENT_RESOURCE', `the server doesn't have a resource type "${res}"`);
+  return r;
+}
+
+/** ApiClient talks to one API server. Create one per process and share it: it pools connections. */
+export class ApiClient {
+  readonly server: string;
+  private readonly mod: typeof https | typeof http;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly basePath: string;
+  private readonly agent: http.Agent;
+  private readonly streamAgent: http.Agent;
+  private readonly timeoutMs: number;
+  private readonly baseHeaders: Record<string, string>;
+
+  constructor(opts: ApiClientOptions) {
+    let u: URL;
+    try {
+      u = new URL(opts.server);
+    } catch {
+      throw new ClientError('FLT_ERR_CLIENT_CONNECT', `server "${opts.server}" is not a URL (want https://HOST:PORT)`);
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+      throw new ClientError('FLT_ERR_CLIENT_CONNECT', `server "${opts.server}" must be an https:// URL`);
+    }
+    this.server = opts.server.replace(/\/+$/, '');
+    const secure = u.protocol === 'https:';
+    this.mod = secure ? https : http;
+    this.host = u.hostname.replace(/^\[|\]$/g, '');
+    this.port = u.port ? Number(u.port) : secure ? 443 : 80;
+    this.basePath = u.pathname.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    const tls = secure ? { ca: opts.ca, rejectUnauthorized: !opts.insecureSkipTLSVerify } : {};
+    this.agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64, scheduling: 'lifo', ...tls })
+      : new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64, scheduling: 'lifo' });
+    // Watches and log streams hold their connection for minutes; they get their own pool so they
+    // never starve (or are starved by) short requests.
+    this.streamAgent = secure ? new https.Agent({ keepAlive: false, ...tls }) : new http.Agent({ keepAlive: false });
+    this.baseHeaders = { 'User-Agent': opts.userAgent ?? 'flotilla-client/0.1', Accept: JSON_TYPE };
+    if (opts.token) this.baseHeaders.Authorization = `Bearer ${opts.token}`;
+  }
+
+  /** ApiClient.fromConfig builds a client from a loaded ClientConfig (see api/config.ts). */
+  static fromConfig(cfg: ClientConfig, extra?: { userAgent?: string; timeoutMs?: number }): ApiClient {
+    return new ApiClient({ server: cfg.server, token: cfg.token, ca: cfg.ca, insecureSkipTLSVerify: cfg.insecureSkipTLSVerify, ...extra });
+  }
+
+  /** close frees the pooled connections so a process can exit at once. */
+  close(): void {
+    this.agent.destroy();
+    this.streamAgent.destroy();
+  }
+
+  // ------------------------------------------------------------------ transport
+
+  private send(method: string, path: string, body: string | undefined, contentType: string, accept?: string, extra?: Record<string, string>): Promise<RawResponse> {
+    const headers: Record<string, string | number> = { ...this.baseHeaders };
+    if (accept) headers.Accept = accept;
+    if (body !== undefined) {
+      headers['Content-Type'] = contentType;
+      headers['Content-Length'] = Buffer.byteLength(body);
+    }
+    if (extra) Object.assign(headers, extra);
+    return new Promise<RawResponse>((resolve, reject) => {
+      const req = this.mod.request(
+        { agent: this.agent, host: this.host, port: this.port, method, path: this.basePath + path, headers },
+        (res) => {
+          res.setEncoding('utf8');
+          let data = '';
+          res.on('data', (c: string) => (data += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+          res.on('error', (e) => reject(this.transportError(method, path, e)));
+        },
+      );
+      req.setTimeout(this.timeoutMs, () => {
+        req.destroy(new ClientError('FLT_ERR_CLIENT_TIMEOUT', `${method} ${this.server}${path}: no answer within ${this.timeoutMs} ms`));
+      });
+      req.on('error', (e) => reject(this.transportError(method, path, e)));
+      req.end(body);
+    });
+  }
+
+  private transportError(method: string, path: string, e: Error): Error {
+    if (e instanceof ClientError) return e;
+    return new ClientError('FLT_ERR_CLIENT_CONNECT', `${method} ${this.server}${path}: ${e.message}`, { cause: e });
+  }
+
+  private async json<T>(method: string, path: string, body?: string, contentType = JSON_TYPE, accept?: string): Promise<T> {
+    const r = await this.send(method, path, body, contentType, accept);
+    if (r.status < 200 || r.status > 299) throw statusErrorFromBody(r.status, r.body);
+    try {
+      return JSON.parse(r.body) as T;
+    } catch (e) {
+      throw new ClientError('FLT_ERR_CLIENT_DECODE', `${method} ${path}: the server's answer is not JSON: ${r.body.slice(0, 200)}`, { cause: e });
+    }
+  }
+
+  /** request sends any request; `body` objects are JSON-encoded; the decoded JSON answer is returned. */
+  async request<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const ct = headers?.['Content-Type'] ?? JSON_TYPE;
+    const r = await this.send(method, path, text, ct, headers?.Accept, headers);
+    if (r.status < 200 || r.status > 299) throw statusErrorFromBody(r.status, r.body);
+    if (!r.body) return undefined as T;
+    try {
+      return JSON.parse(r.body) as T;
+    } catch {
+      return r.body as T;
+    }
+  }
+
+  // ------------------------------------------------------------------ objects
+
+  /** get reads one object. */
+  get<T extends KubeObject = KubeObject>(res: ResourceRef, name: string, namespace?: string): Promise<T> {
+    return this.json<T>('GET', objectPath(resolveResource(res), name, namespace));
+  }
+
+  /** list reads a collection (in one namespace, or across all when namespace is absent). */
+  list<T extends KubeObject = KubeObject>(res: ResourceRef, opts: ListOptions = {}): Promise<List<T>> {
+    let q = addParam('', 'labelSelector', opts.labelSelector);
+    q = addParam(q, 'fieldSelector', opts.fieldSelector);
+    q = addParam(q, 'limit', opts.limit);
+    q = addParam(q, 'continue', opts.continue);
+    q = addParam(q, 'resourceVersion', opts.resourceVersion);
+    return this.json<List<T>>('GET', collectionPath(resolveResource(res), opts.namespace) + q);
+  }
+
+  /** create stores a new object; the namespace defaults to obj.metadata.namespace. */
+  create<T extends KubeObject = KubeObject>(res: ResourceRef, obj: T, namespace?: string): Promise<T> {
+    const r = resolveResource(res);
+    return this.json<T>('POST', collectionPath(r, namespace ?? obj.metadata?.namespace), JSON.stringify(obj));
+  }
+
+  /** update replaces an object (PUT); obj.metadata.resourceVersion makes it conditional (409 when stale). */
+  update<T extends KubeObject = KubeObject>(res: ResourceRef, obj: T): Promise<T> {
+    return this.json<T>('PUT', objectPath(resolveResource(res), obj.metadata.name ?? '', obj.metadata.namespace), JSON.stringify(obj));
+  }
+
+  /** updateStatus replaces the status subresource (PUT .../status). */
+  updateStatus<T extends KubeObject = KubeObject>(res: ResourceRef, obj: T): Promise<T> {
+    return this.json<T>('PUT', objectPath(resolveResource(res), obj.metadata.name ?? '', obj.metadata.namespace, 'status'), JSON.stringify(obj));
+  }
+
+  /** patch applies a JSON merge patch (RFC 7386) to an object or one of its subresources. */
+  patch<T extends KubeObject = KubeObject>(res: ResourceRef, name: string, mergePatch: unknown, namespace?: string, subresource?: string): Promise<T> {
+    const body = typeof mergePatch === 'string' ? mergePatch : JSON.stringify(mergePatch);
+    return this.json<T>('PATCH', objectPath(resolveResource(res), name, namespace, subresource), body, MERGE_PATCH_TYPE);
+  }
+
+  /** delete removes an object; the answer is the object (when deletion is graceful) or a Status. */
+  delete<T extends KubeObject = KubeObject>(res: ResourceRef, name: string, opts: DeleteOptions = {}): Promise<T | Status> {
+    let q = addParam('', 'gracePeriodSeconds', opts.gracePeriodSeconds);
+    q = addParam(q, 'propagationPolicy', opts.propagationPolicy);
+    let body: string | undefined;
+    if (opts.gracePeriodSeconds !== undefined || opts.propagationPolicy || opts.preconditions) {
+      body = JSON.stringify({
+        kind: 'DeleteOptions', apiVersion: 'v1',
+        gracePeriodSeconds: opts.gracePeriodSeconds, propagationPolicy: opts.propagationPolicy, preconditions: opts.preconditions,
+      });
+    }
+    return this.json<T | Status>('DELETE', objectPath(resolveResource(res), name, opts.namespace) + q, body);
+  }
+
+  /** bind assigns a pod to a node (POST pods/NAME/binding); 409 when it is already bound. */
+  bind(namespace: string, podName: string, nodeName: string): Promise<Status> {
+    const binding: Binding = {
+      apiVersion: 'v1', kind: 'Binding', metadata: { name: podName, namespace },
+      target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+    };
+    return this.json<Status>('POST', objectPath(resolveResource('pods'), podName, namespace, 'binding'), JSON.stringify(binding));
+  }
+
+  /** getSubresource reads a subresource of an object (status, scale). */
+  getSubresource<T = unknown>(res: ResourceRef, name: string, subresource: string, namespace?: string): Promise<T> {
+    return this.json<T>('GET', objectPath(resolveResource(res), name, namespace, subresource));
+  }
+
+  /** getScale reads the scale subresource of a Deployment or ReplicaSet. */
+  getScale(res: ResourceRef, name: string, namespace?: string): Promise<Scale> {
+    return this.getSubresource<Scale>(res, name, 'scale', namespace);
+  }
+
+  /** scale sets spec.replicas through the scale subresource (a merge patch of {spec:{replicas}}). */
+  scale(res: ResourceRef, name: string, replicas: number, namespace?: string): Promise<Scale> {
+    return this.json<Scale>('PATCH', objectPath(resolveResource(res), name, namespace, 'scale'), JSON.stringify({ spec: { replicas } }), MERGE_PATCH_TYPE);
+  }
+
+  /** table asks the server to print a collection (or one object) as a meta.k8s.io/v1 Table. */
+  async table(res: ResourceRef, opts: TableOptions = {}): Promise<Table> {
+    const r = resolveResource(res);
+    let path: string;
+    if (opts.name) {
+      path = objectPath(r, opts.name, opts.namespace);
+    } else {
+      let q = addParam('', 'labelSelector', opts.labelSelector);
+      q = addParam(q, 'fieldSelector', opts.fieldSelector);
+      path = collectionPath(r, opts.namespace) + q;
+    }
+    const t = await this.json<Table>('GET', path, undefined, JSON_TYPE, TABLE_ACCEPT);
+    if (t?.kind !== 'Table' || !Array.isArray(t.columnDefinitions) || !Array.isArray(t.rows)) {
+      throw new ClientError('FLT_ERR_CLIENT_DECODE', `GET ${path}: the server did not answer with a Table (kind ${String(t?.kind)})`);
+    }
+    return opts.wide ? t : narrowTable(t);
+  }
+
+  // ------------------------------------------------------------------ streams
+
+  private openStream(path: string, idleTimeoutMs: number | undefined, onResponse: (res: http.IncomingMessage) => void, onError: (e: Error) => void): http.ClientRequest {
+    const req = this.mod.request(
+      { agent: this.streamAgent, host: this.host, port: this.port, method: 'GET', path: this.basePath + path, headers: this.baseHeaders },
+      (res) => {
+        const code = res.statusCode ?? 0;
+        if (code < 200 || code > 299) {
+          res.setEncoding('utf8');
+          let data = '';
+          res.on('data', (c: string) => (data += c));
+          res.on('end', () => onError(statusErrorFromBody(code, data)));
+          res.on('error', (e) => onError(this.transportError('GET', path, e)));
+          return;
+        }
+        onResponse(res);
+      },
+    );
+    if (idleTimeoutMs) {
+      req.setTimeout(idleTimeoutMs, () => req.destroy(new ClientError('FLT_ERR_CLIENT_TIMEOUT', `GET ${this.server}${path}: no data for ${idleTimeoutMs} ms`)));
+    }
+    req.on('error', (e) => onError(this.transportError('GET', path, e)));
+    req.end();
+    return req;
+  }
+
+  /**
+   * watch streams a collection's changes as WatchEvents (ERROR events carry a Status and are passed
+   * on as they come). `done` resolves when the server ends the stream or stop() is called, and
+   * rejects with a StatusError (410 Gone: relist) or a ClientError.
+   */
+  watch<T extends KubeObject = KubeObject>(res: ResourceRef, opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void): WatchHandle {
+    let q = '?watch=true';
+    q = addParam(q, 'resourceVersion', opts.resourceVersion);
+    q = addParam(q, 'labelSelector', opts.labelSelector);
+    q = addParam(q, 'fieldSelector', opts.fieldSelector);
+    if (opts.allowWatchBookmarks) q += '&allowWatchBookmarks=true';
+    q = addParam(q, 'timeoutSeconds', opts.timeoutSeconds);
+    const path = collectionPath(resolveResource(res), opts.namespace) + q;
+    let stopped = false;
+    let settle!: (e?: Error) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      let settled = false;
+      settle = (e) => {
+        if (settled) return;
+        settled = true;
+        if (e && !stopped) reject(e);
+        else resolve();
+      };
+    });
+    const req = this.openStream(path, opts.idleTimeoutMs, (resp) => {
+      resp.setEncoding('utf8');
+      let buf = '';
+      resp.on('data', (chunk: string) => {
+        buf += chunk;
+        let nl: number;
+        while (!stopped && (nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (!line.trim()) continue;
+          let ev: WatchEvent<T>;
+          try {
+            ev = JSON.parse(line) as WatchEvent<T>;
+          } catch (e) {
+            req.destroy();
+            settle(new ClientError('FLT_ERR_CLIENT_DECODE', `watch ${path}: a line is not JSON: ${line.slice(0, 200)}`, { cause: e }));
+            return;
+          }
+          try {
+            onEvent(ev);
+          } catch (e) {
+            req.destroy();
+            settle(e as Error);
+            return;
+          }
+        }
+      });
+      resp.on('end', () => settle());
+      resp.on('error', (e) => settle(this.transportError('GET', path, e)));
+      resp.on('close', () => settle(resp.complete ? undefined : new ClientError('FLT_ERR_CLIENT_CONNECT', `watch ${path}: connection closed`)));
+    }, (e) => settle(e));
+    return {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        req.destroy();
+        settle();
+      },
+      done,
+    };
+  }
+
+  /** logs opens a pod's log (pods/NAME/log) as a byte stream; follow keeps it open while the container runs. */
+  logs(namespace: string, pod: string, opts: LogOptions = {}): Promise<Readable> {
+    let q = addParam('', 'container', opts.container);
+    if (opts.follow) q = addParam(q, 'follow', 'true');
+    q = addParam(q, 'tailLines', opts.tailLines);
+    if (opts.timestamps) q = addParam(q, 'timestamps', 'true');
+    if (opts.previous) q = addParam(q, 'previous', 'true');
+    q = addParam(q, 'sinceSeconds', opts.sinceSeconds);
+    const path = objectPath(resolveResource('pods'), pod, namespace, 'log') + q;
+    return new Promise<Readable>((resolve, reject) => {
+      this.openStream(path, opts.follow ? undefined : this.timeoutMs, resolve, reject);
+    });
+  }
+}
+
+/** narrowTable drops the columns of priority > 0 (the -o wide ones) from a Table, cells included. */
+export function narrowTable(t: Table): Table {
+  const keep: number[] = [];
+  t.columnDefinitions.forEach((c, i) => {
+    if (!c.priority) keep.push(i);
+  });
+  if (keep.length === t.columnDefinitions.length) return t;
+  return {
+    ...t,
+    columnDefinitions: keep.map((i) => t.columnDefinitions[i]),
+    rows: t.rows.map((r) => ({ ...r, cells: keep.map((i) => r.cells[i]) })),
+  };
+}
