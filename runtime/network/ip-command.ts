@@ -1,0 +1,54 @@
+/**
+ * ip-command.ts: runs iproute2's `ip -batch -`, optionally inside a network namespace given by
+ * path (through nsenter), so that each network step is one process rather than one per command.
+ */
+import { spawn, execFile } from 'node:child_process';
+
+/** NetworkCommandError is a failed `ip` batch; its message carries the commands and ip's stderr. */
+export class NetworkCommandError extends Error {
+  readonly code = 'FLT_ERR_NET_COMMAND';
+  constructor(message: string) {
+    super(message);
+    this.name = 'NetworkCommandError';
+  }
+}
+
+/** IpBatchOptions: `netns` is a namespace file to run in; `force` keeps going past failing lines. */
+export interface IpBatchOptions {
+  netns?: string;
+  force?: boolean;
+}
+
+/** ipBatch runs the commands (one `ip` command line each, without the leading `ip`) and returns stdout. */
+export function ipBatch(commands: string[], options: IpBatchOptions = {}): Promise<string> {
+  const ipArgs = [...(options.force ? ['-force'] : []), '-batch', '-'];
+  const [cmd, args] = options.netns
+    ? ['nsenter', [`--net=${options.netns}`, 'ip', ...ipArgs]]
+    : ['ip', ipArgs];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', (e) => reject(new NetworkCommandError(`${cmd}: ${e.message}`)));
+    child.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else {
+        const where = options.netns ? ` in netns ${options.netns}` : '';
+        reject(new NetworkCommandError(`ip${where} failed (${commands.join('; ')}): ${err.trim() || `exit ${code}`}`));
+      }
+    });
+    child.stdin.end(commands.join('\n') + '\n');
+  });
+}
+
+/** ipJson runs one `ip -json ARGS...` command and returns its stdout. */
+export function ipJson(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ip', ['-json', ...args], (err, stdout, stderr) => {
+      if (err) reject(new NetworkCommandError(`ip -json ${args.join(' ')} failed: ${String(stderr).trim() || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * pod-network.ts: the node's pod network. A Linux bridge (`flt0` by default) carries the
+ * gateway address (first address of the pod CIDR); each sandbox gets a veth pair whose host
+ * end (`veth` + 8 hex of the sandbox id) is a bridge port and whose other end is `eth0` inside
+ * the sandbox's network namespace, with the IP from IPAM and a default route via the gateway.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { type Cidr, gatewayOf, parseCidr } from './cidr.js';
+import { HostLocalIpam, type Allocation } from './ipam.js';
+import { ipBatch, ipJson, NetworkCommandError } from './ip-command.js';
+
+/** DEFAULT_BRIDGE is the bridge Flotilla's pods hang off. */
+export const DEFAULT_BRIDGE = 'flt0';
+
+/** NetworkNotConfiguredError: a sandbox asked for an IP before any pod CIDR was set. */
+export class NetworkNotConfiguredError extends Error {
+  readonly code = 'FLT_ERR_NET_NO_CIDR';
+  constructor() {
+    super('no pod CIDR configured: start the runtime with --pod-cidr or call UpdateRuntimeConfig(network_config.pod_cidr) first');
+    this.name = 'NetworkNotConfiguredError';
+  }
+}
+
+/** hostVethName is the host-side interface of a sandbox: `veth` + the first 8 hex chars of its id. */
+export function hostVethName(sandboxId: string): string {
+  return `veth${sandboxId.slice(0, 8)}`;
+}
+
+/** SandboxNetwork is what a sandbox's network looks like once attached. */
+export interface SandboxNetwork extends Allocation {
+  hostVeth: string;
+  cidr: string;
+}
+
+/** PodNetwork owns the bridge, the IPAM directory and the veth pairs of this node's sandboxes. */
+export class PodNetwork {
+  readonly bridge: string;
+  readonly ipam: HostLocalIpam;
+  private cidr: Cidr | undefined;
+  private bridgeReadyFor: string | undefined;
+
+  constructor(ipamDir: string, options: { bridge?: string; podCidr?: string } = {}) {
+    this.bridge = options.bridge ?? DEFAULT_BRIDGE;
+    this.ipam = new HostLocalIpam(ipamDir);
+    if (options.podCidr) this.cidr = parseCidr(options.podCidr);
+  }
+
+  /** podCidr is the CIDR pods get addresses from, or undefined until configured. */
+  get podCidr(): string | undefined {
+    return this.cidr?.text;
+  }
+
+  /** setPodCidr (UpdateRuntimeConfig) changes the CIDR new sandboxes draw from; existing pods keep theirs. */
+  setPodCidr(text: string): void {
+    const c = parseCidr(text);
+    if (this.cidr?.text !== c.text) this.bridgeReadyFor = undefined;
+    this.cidr = c;
+  }
+
+  /** ensureBridge creates the bridge with the gateway address if missing and turns IP forwarding on. */
+  async ensureBridge(): Promise<void> {
+    const cidr = this.cidr;
+    if (!cidr) throw new NetworkNotConfiguredError();
+    if (this.bridgeReadyFor === cidr.text && existsSync(`/sys/class/net/${this.bridge}`)) return;
+    const gw = `${gatewayOf(cidr)}/${cidr.prefix}`;
+    if (!existsSync(`/sys/class/net/${this.bridge}`)) {
+      try {
+        await ipBatch([`link add name ${this.bridge} type bridge`]);
+      } catch (err) {
+        if (!existsSync(`/sys/class/net/${this.bridge}`)) throw err;
+      }
+    }
+    const addrs = JSON.parse((await ipJson(['-4', 'addr', 'show', 'dev', this.bridge])) || '[]') as {
+      addr_info?: { local: string; prefixlen: number }[];
+    }[];
+    const has = addrs.some((a) => a.addr_info?.some((i) => `${i.local}/${i.prefixlen}` === gw));
+    const cmds = has ? [] : [`addr add ${gw} dev ${this.bridge}`];
+    cmds.push(`link set ${this.bridge} up`);
+    await ipBatch(cmds);
+    writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+    this.bridgeReadyFor = cidr.text;
+  }
+
+  /** attach allocates an IP for the sandbox and plumbs its veth pair into `netnsPath`; undone on failure. */
+  async attach(sandboxId: string, netnsPath: string): Promise<SandboxNetwork> {
+    const cidr = this.cidr;
+    if (!cidr) throw new NetworkNotConfiguredError();
+    await this.ensureBridge();
+    const alloc = this.ipam.allocate(cidr, sandboxId);
+    const hostVeth = hostVethName(sandboxId);
+    try {
+      await ipBatch([
+        `link add ${hostVeth} type veth peer name eth0 netns ${netnsPath}`,
+        `link set ${hostVeth} master ${this.bridge} up`,
+      ]);
+      await ipBatch([
+        `addr add ${alloc.ip}/${alloc.prefix} dev eth0`,
+        'link set eth0 up',
+        'link set lo up',
+        `route add default via ${alloc.gateway} dev eth0`,
+      ], { netns: netnsPath });
+    } catch (err) {
+      await this.detach(sandboxId).catch(() => undefined);
+      throw err;
+    }
+    return { ...alloc, hostVeth, cidr: cidr.text };
+  }
+
+  /** detach removes the sandbox's veth pair and releases its IP; doing it twice is harmless. */
+  async detach(sandboxId: string): Promise<void> {
+    const hostVeth = hostVethName(sandboxId);
+    if (existsSync(`/sys/class/net/${hostVeth}`)) {
+      try {
+        await ipBatch([`link del ${hostVeth}`]);
+      } catch (err) {
+        if (existsSync(`/sys/class/net/${hostVeth}`)) throw err;
+      }
+    }
+    this.ipam.release(sandboxId);
+  }
+}
+
+export { NetworkCommandError };
