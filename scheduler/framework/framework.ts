@@ -1,0 +1,171 @@
+/**
+ * Framework runs the plugins for one pod over the node snapshot: PreFilter once, Filter per node
+ * (starting where the last cycle stopped, and stopping once enough feasible nodes are found, like
+ * Kubernetes' percentageOfNodesToScore), PreScore once, Score per feasible node, normalisation,
+ * weights, and the pick of the best node with a random choice among equals. It does no I/O and is
+ * synchronous, so the cache cannot change under it.
+ */
+import type { NodeInfo } from '../node-info.js';
+import type { PodInfo } from '../pod-info.js';
+import { failureSummary } from '../summary.js';
+import { DEFAULT_SCORE_WEIGHTS, type ScorePluginName } from '../config.js';
+import { NodeUnschedulable } from '../plugins/node-unschedulable.js';
+import { TaintToleration } from '../plugins/taint-toleration.js';
+import { NodeAffinity } from '../plugins/node-affinity.js';
+import { NodePorts } from '../plugins/node-ports.js';
+import { NodeResourcesFit } from '../plugins/node-resources-fit.js';
+import { NodeResourcesLeastAllocated } from '../plugins/least-allocated.js';
+import { NodeResourcesBalancedAllocation } from '../plugins/balanced-allocation.js';
+import { SelectorSpread } from '../plugins/selector-spread.js';
+import { CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status } from './types.js';
+
+/** MIN_FEASIBLE_NODES_TO_FIND is the floor of nodes Filter looks for before it stops early (Kubernetes' 100). */
+export const MIN_FEASIBLE_NODES_TO_FIND = 100;
+/** MIN_PERCENTAGE_OF_NODES_TO_SCORE is the adaptive share's floor (5%). */
+export const MIN_PERCENTAGE_OF_NODES_TO_SCORE = 5;
+
+/**
+ * numFeasibleNodesToFind is how many feasible nodes Filter looks for before it stops: all of them
+ * under 100 nodes; otherwise `percentage` of them (0 = adaptive: 50% − nodes/125, at least 5%), at least 100.
+ */
+export function numFeasibleNodesToFind(numAllNodes: number, percentage: number): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND || percentage >= 100) return numAllNodes;
+  let pct = percentage;
+  if (pct <= 0) pct = Math.max(MIN_PERCENTAGE_OF_NODES_TO_SCORE, 50 - Math.floor(numAllNodes / 125));
+  const n = Math.floor((numAllNodes * pct) / 100);
+  return Math.max(n, MIN_FEASIBLE_NODES_TO_FIND);
+}
+
+/** ScheduleResult is the decision for one pod: a node, or why none fits. */
+export type ScheduleResult =
+  | { kind: 'Scheduled'; nodeName: string; evaluatedNodes: number; feasibleNodes: number }
+  | { kind: 'Unschedulable'; message: string; numAllNodes: number; nodeStatuses: ReadonlyMap<string, Status> };
+
+/** FrameworkOptions choose weights, the share of nodes to score and the random source for ties. */
+export interface FrameworkOptions {
+  scoreWeights?: Partial<Record<ScorePluginName, number>>;
+  percentageOfNodesToScore?: number;
+  /** random gives [0,1); tests pass a seeded one. */
+  random?: () => number;
+}
+
+interface WeightedScore {
+  plugin: ScorePlugin;
+  weight: number;
+  buf: Float64Array;
+}
+
+/** Framework is the scheduling algorithm with its plugins; one per scheduler, used serially. */
+export class Framework {
+  readonly preFilters: PreFilterPlugin[];
+  readonly filters: FilterPlugin[];
+  readonly preScores: PreScorePlugin[];
+  private readonly scores: WeightedScore[];
+  private readonly percentage: number;
+  private readonly random: () => number;
+  private nextStartNodeIndex = 0;
+  private feasible: NodeInfo[] = [];
+  private total = new Float64Array(0);
+
+  constructor(opts: FrameworkOptions = {}) {
+    const nodeUnschedulable = new NodeUnschedulable();
+    const taints = new TaintToleration();
+    const affinity = new NodeAffinity();
+    const ports = new NodePorts();
+    const fit = new NodeResourcesFit();
+    this.preFilters = [affinity, ports, fit];
+    this.filters = [nodeUnschedulable, taints, affinity, ports, fit];
+    const spread = new SelectorSpread();
+    this.preScores = [affinity, spread];
+    const weights = { ...DEFAULT_SCORE_WEIGHTS, ...(opts.scoreWeights ?? {}) };
+    const all: ScorePlugin[] = [new NodeResourcesLeastAllocated(), new NodeResourcesBalancedAllocation(), spread, affinity, taints];
+    this.scores = all
+      .map((plugin) => ({ plugin, weight: weights[plugin.name as ScorePluginName] ?? 0, buf: new Float64Array(0) }))
+      .filter((s) => s.weight > 0);
+    this.percentage = opts.percentageOfNodesToScore ?? 0;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** schedule picks a node for the pod among `nodes`, or explains why none fits; it never throws for a misfit. */
+  schedule(pod: PodInfo, nodes: readonly NodeInfo[]): ScheduleResult {
+    const n = nodes.length;
+    if (n === 0) return { kind: 'Unschedulable', message: failureSummary(0, []), numAllNodes: 0, nodeStatuses: new Map() };
+    const state = new CycleState();
+
+    // PreFilter: the pod alone. Skip drops that plugin's Filter; a rejection rejects every node.
+    const skipped = new Set<string>();
+    for (const p of this.preFilters) {
+      const s = p.preFilter(state, pod);
+      if (s.code === 'Skip') skipped.add(p.name);
+      else if (s.code !== 'Success') {
+        const msg = failureSummary(n, [], s.reasons.join(', '));
+        return { kind: 'Unschedulable', message: msg, numAllNodes: n, nodeStatuses: new Map(nodes.map((ni) => [ni.name, s])) };
+      }
+    }
+    const filters = skipped.size === 0 ? this.filters : this.filters.filter((f) => !skipped.has(f.name));
+
+    // Filter: from where the last cycle stopped, until enough feasible nodes are found.
+    const want = numFeasibleNodesToFind(n, this.percentage);
+    if (this.feasible.length < n) this.feasible = new Array<NodeInfo>(n);
+    const feasible = this.feasible;
+    let found = 0;
+    let processed = 0;
+    let failed: Map<string, Status> | undefined;
+    const start = this.nextStartNodeIndex % n;
+    const nf = filters.length;
+    for (; processed < n && found < want; processed++) {
+      let i = start + processed;
+      if (i >= n) i -= n;
+      const node = nodes[i]!;
+      let ok = true;
+      for (let j = 0; j < nf; j++) {
+        const s = filters[j]!.filter(state, pod, node);
+        if (s.code !== 'Success') {
+          (failed ??= new Map()).set(node.name, s);
+          ok = false;
+          break;
+        }
+      }
+      if (ok) feasible[found++] = node;
+    }
+    this.nextStartNodeIndex = (start + processed) % n;
+    if (found === 0) {
+      const statuses = failed ?? new Map<string, Status>();
+      return { kind: 'Unschedulable', message: failureSummary(n, statuses.values()), numAllNodes: n, nodeStatuses: statuses };
+    }
+    if (found === 1) return { kind: 'Scheduled', nodeName: feasible[0]!.name, evaluatedNodes: processed, feasibleNodes: 1 };
+
+    // Score: each plugin into its own buffer, normalised, then weighted into the total.
+    const feasibleList = found === feasible.length ? feasible : feasible.slice(0, found);
+    const skippedScores = new Set<string>();
+    for (const p of this.preScores) if (p.preScore(state, pod, feasibleList).code === 'Skip') skippedScores.add(p.name);
+    if (this.total.length < found) this.total = new Float64Array(n);
+    const total = this.total;
+    total.fill(0, 0, found);
+    for (const ws of this.scores) {
+      if (skippedScores.has(ws.plugin.name)) continue;
+      if (ws.buf.length < found) ws.buf = new Float64Array(n);
+      const buf = ws.buf;
+      const plugin = ws.plugin;
+      for (let i = 0; i < found; i++) buf[i] = plugin.score(state, pod, feasible[i]!);
+      plugin.normalize?.(state, pod, buf, found);
+      const w = ws.weight;
+      for (let i = 0; i < found; i++) total[i]! += buf[i]! * w;
+    }
+
+    // Select: the highest total, reservoir-sampling among equals so equal nodes share the load.
+    let best = 0;
+    let ties = 1;
+    for (let i = 1; i < found; i++) {
+      const t = total[i]!;
+      if (t > total[best]!) {
+        best = i;
+        ties = 1;
+      } else if (t === total[best]!) {
+        ties++;
+        if (this.random() * ties < 1) best = i;
+      }
+    }
+    return { kind: 'Scheduled', nodeName: feasible[best]!.name, evaluatedNodes: processed, feasibleNodes: found };
+  }
+}

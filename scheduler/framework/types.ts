@@ -1,0 +1,91 @@
+/**
+ * The scheduler framework's extension points, after Kubernetes' scheduler framework: a plugin is a
+ * class that implements one to three of these small interfaces, and every outcome is a value
+ * (`Status`), never an exception. Plugins see a pod as a precomputed `PodInfo` and a node as a
+ * precomputed `NodeInfo`, so the hot path only compares numbers.
+ */
+import type { NodeInfo } from '../node-info.js';
+import type { PodInfo } from '../pod-info.js';
+
+/** Code is a plugin's verdict; Skip (from PreFilter/PreScore only) means "this plugin has nothing to say for this pod". */
+export type Code = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error' | 'Skip';
+
+/** Status is the outcome of one plugin at one extension point: a code, human reasons, and who said it. */
+export interface Status {
+  readonly code: Code;
+  readonly reasons: readonly string[];
+  readonly plugin: string;
+}
+
+/** SUCCESS is the one shared success value, so that a passing Filter allocates nothing. */
+export const SUCCESS: Status = Object.freeze({ code: 'Success', reasons: Object.freeze([]) as readonly string[], plugin: '' });
+
+/** SKIP is the shared "not relevant for this pod" value PreFilter and PreScore may return. */
+export const SKIP: Status = Object.freeze({ code: 'Skip', reasons: Object.freeze([]) as readonly string[], plugin: '' });
+
+/** status builds a non-success outcome. */
+export function status(code: Code, plugin: string, ...reasons: string[]): Status {
+  return { code, reasons, plugin };
+}
+
+/** isSuccess tells whether a status lets the pod go on. */
+export function isSuccess(s: Status): boolean {
+  return s.code === 'Success';
+}
+
+/** CycleState carries what a plugin precomputed for the pod being scheduled (PreFilter → Filter, PreScore → Score). */
+export class CycleState {
+  private readonly data = new Map<string, unknown>();
+  /** write stores a plugin's value under its key for this cycle. */
+  write(key: string, value: unknown): void {
+    this.data.set(key, value);
+  }
+  /** read gives a value written earlier in this cycle, or undefined. */
+  read<T>(key: string): T | undefined {
+    return this.data.get(key) as T | undefined;
+  }
+}
+
+/** Plugin is what every plugin has: a name used in statuses and in the config's weights. */
+export interface Plugin {
+  readonly name: string;
+}
+
+/** PreFilterPlugin looks at the pod once per cycle; returning SKIP drops its Filter for this pod. */
+export interface PreFilterPlugin extends Plugin {
+  preFilter(state: CycleState, pod: PodInfo): Status;
+}
+
+/** FilterPlugin decides whether one node can hold the pod; it must be pure and allocation-free when it passes. */
+export interface FilterPlugin extends Plugin {
+  filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status;
+}
+
+/** PreScorePlugin looks at the pod and the feasible nodes once; returning SKIP drops its Score for this pod. */
+export interface PreScorePlugin extends Plugin {
+  preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status;
+}
+
+/** ScorePlugin ranks a feasible node; raw scores are normalised to 0..100 (by `normalize` when present) then weighted. */
+export interface ScorePlugin extends Plugin {
+  score(state: CycleState, pod: PodInfo, node: NodeInfo): number;
+  /** normalize rewrites `scores[0..count)` in place to 0..100. */
+  normalize?(state: CycleState, pod: PodInfo, scores: Float64Array, count: number): void;
+}
+
+/** MAX_NODE_SCORE is the top of the normalised score range, as in Kubernetes. */
+export const MAX_NODE_SCORE = 100;
+
+/** defaultNormalize scales scores to 0..MAX by the maximum (reverse: fewer is better), like Kubernetes' DefaultNormalizeScore. */
+export function defaultNormalize(scores: Float64Array, count: number, reverse: boolean): void {
+  let max = 0;
+  for (let i = 0; i < count; i++) if (scores[i]! > max) max = scores[i]!;
+  if (max === 0) {
+    if (reverse) for (let i = 0; i < count; i++) scores[i] = MAX_NODE_SCORE;
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const s = Math.floor((MAX_NODE_SCORE * scores[i]!) / max);
+    scores[i] = reverse ? MAX_NODE_SCORE - s : s;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * NodeInfo: one node as the scheduler sees it — allocatable cpu (millicores), memory (bytes) and pod
+ * slots, parsed once per node update, and the running sums of what its pods request (bound pods that
+ * are not finished, plus pods the scheduler has assumed there). Filter and Score read these numbers
+ * directly; nothing is recomputed per decision.
+ */
+import { parseBytes, parseMilli } from '../api/quantity.js';
+import type { Node, Taint } from '../api/types.js';
+import type { PodInfo } from './pod-info.js';
+
+/** DEFAULT_MAX_PODS is the pod slots of a node that reports no `pods` allocatable (the kubelet's default). */
+export const DEFAULT_MAX_PODS = 110;
+
+/** NodeInfo is the mutable per-node aggregate the scheduler cache keeps; plugins only read it. */
+export class NodeInfo {
+  readonly name: string;
+  /** node is undefined while only pods name this node and the Node object has not been seen. */
+  node: Readonly<Node> | undefined;
+  allocCpu = 0;
+  allocMemory = 0;
+  allocPods = 0;
+  labels: Readonly<Record<string, string>> = {};
+  /** hardTaints are the NoSchedule and NoExecute taints (they filter); softTaints are PreferNoSchedule (they score). */
+  hardTaints: readonly Taint[] = [];
+  softTaints: readonly Taint[] = [];
+  unschedulable = false;
+  ready = false;
+  /** invalid names an allocatable quantity that did not parse, or is undefined. */
+  invalid: string | undefined;
+
+  reqCpu = 0;
+  reqMemory = 0;
+  nonZeroCpu = 0;
+  nonZeroMemory = 0;
+  podCount = 0;
+  /** usedPorts counts host port reservations by "PROTOCOL/port". */
+  readonly usedPorts = new Map<string, number>();
+  /** ownerCounts counts this node's pods by controlling owner uid, for spreading. */
+  readonly ownerCounts = new Map<string, number>();
+  readonly pods = new Map<string, PodInfo>();
+  /** generation increases on every change, so tests and the cache can tell a node moved. */
+  generation = 0;
+
+  constructor(name: string, node?: Readonly<Node>) {
+    this.name = name;
+    if (node) this.setNode(node);
+  }
+
+  /** setNode takes a new version of the Node object and reparses its allocatable, labels, taints and readiness. */
+  setNode(node: Readonly<Node>): void {
+    this.node = node;
+    const alloc = node.status?.allocatable ?? node.status?.capacity ?? {};
+    this.invalid = undefined;
+    try {
+      this.allocCpu = alloc.cpu === undefined ? 0 : parseMilli(alloc.cpu);
+      this.allocMemory = alloc.memory === undefined ? 0 : parseBytes(alloc.memory);
+      this.allocPods = alloc.pods === undefined ? DEFAULT_MAX_PODS : Math.floor(parseMilli(alloc.pods) / 1000);
+    } catch (err) {
+      this.allocCpu = this.allocMemory = this.allocPods = 0;
+      this.invalid = `node ${this.name} allocatable: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    this.labels = node.metadata.labels ?? {};
+    const taints = node.spec?.taints ?? [];
+    this.hardTaints = taints.filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+    this.softTaints = taints.filter((t) => t.effect === 'PreferNoSchedule');
+    this.unschedulable = node.spec?.unschedulable === true;
+    this.ready = (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    this.generation++;
+  }
+
+  /** addPod counts a pod's requests, ports and owner on this node. */
+  addPod(p: PodInfo): void {
+    if (this.pods.has(p.key)) this.removePod(p.key);
+    this.pods.set(p.key, p);
+    this.reqCpu += p.cpu;
+    this.reqMemory += p.memory;
+    this.nonZeroCpu += p.nonZeroCpu;
+    this.nonZeroMemory += p.nonZeroMemory;
+    this.podCount++;
+    for (const hp of p.hostPorts) {
+      const k = `${hp.protocol}/${hp.port}`;
+      this.usedPorts.set(k, (this.usedPorts.get(k) ?? 0) + 1);
+    }
+    if (p.ownerUid !== undefined) this.ownerCounts.set(p.ownerUid, (this.ownerCounts.get(p.ownerUid) ?? 0) + 1);
+    this.generation++;
+  }
+
+  /** removePod takes a pod's requests, ports and owner off this node; returns false when it was not here. */
+  removePod(key: string): boolean {
+    const p = this.pods.get(key);
+    if (!p) return false;
+    this.pods.delete(key);
+    this.reqCpu -= p.cpu;
+    this.reqMemory -= p.memory;
+    this.nonZeroCpu -= p.nonZeroCpu;
+    this.nonZeroMemory -= p.nonZeroMemory;
+    this.podCount--;
+    for (const hp of p.hostPorts) {
+      const k = `${hp.protocol}/${hp.port}`;
+      const n = (this.usedPorts.get(k) ?? 1) - 1;
+      if (n <= 0) this.usedPorts.delete(k);
+      else this.usedPorts.set(k, n);
+    }
+    if (p.ownerUid !== undefined) {
+      const n = (this.ownerCounts.get(p.ownerUid) ?? 1) - 1;
+      if (n <= 0) this.ownerCounts.delete(p.ownerUid);
+      else this.ownerCounts.set(p.ownerUid, n);
+    }
+    this.generation++;
+    return true;
+  }
+}
+
+/** readyNode builds a Ready Node object with the given allocatable; tests and the bench use it for simulated nodes. */
+export function readyNode(
+  name: string,
+  allocatable: { cpu: string; memory: string; pods?: string },
+  extra: { labels?: Record<string, string>; taints?: Taint[]; unschedulable?: boolean; ready?: boolean } = {},
+): Node {
+  const alloc: Record<string, string> = { cpu: allocatable.cpu, memory: allocatable.memory, pods: allocatable.pods ?? '110' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...(extra.labels ?? {}) } },
+    spec: { ...(extra.taints ? { taints: extra.taints } : {}), ...(extra.unschedulable ? { unschedulable: true } : {}) },
+    status: {
+      capacity: alloc,
+      allocatable: alloc,
+      conditions: [{ type: 'Ready', status: extra.ready === false ? 'False' : 'True', reason: 'FlotillaSimulated' }],
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * NodeResourcesLeastAllocated (the default score): prefer the node with the largest share of cpu and
+ * memory left after placing the pod, averaged over the two, 0..100. Unset requests count as
+ * Kubernetes' non-zero defaults (100m, 200Mi) so that empty pods still spread.
+ */
+import type { NodeInfo } from '../node-info.js';
+import type { PodInfo } from '../pod-info.js';
+import { type CycleState, MAX_NODE_SCORE, type ScorePlugin } from '../framework/types.js';
+
+/** leastRequested is the score of one resource: the free share after placing, 0 when it would not fit. */
+export function leastRequested(requested: number, capacity: number): number {
+  if (capacity <= 0 || requested > capacity) return 0;
+  return Math.floor(((capacity - requested) * MAX_NODE_SCORE) / capacity);
+}
+
+/** leastAllocatedScore is the pure score: the mean of cpu's and memory's leastRequested. */
+export function leastAllocatedScore(pod: PodInfo, node: NodeInfo): number {
+  const cpu = leastRequested(node.nonZeroCpu + pod.nonZeroCpu, node.allocCpu);
+  const mem = leastRequested(node.nonZeroMemory + pod.nonZeroMemory, node.allocMemory);
+  return Math.floor((cpu + mem) / 2);
+}
+
+/** NodeResourcesLeastAllocated is the score plugin that spreads load onto the emptiest nodes. */
+export class NodeResourcesLeastAllocated {
+  readonly name = 'NodeResourcesLeastAllocated';
+
+  score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    return leastAllocatedScore(pod, node);
+  }
+}
+NodeResourcesLeastAllocated satisfies new () => ScorePlugin;

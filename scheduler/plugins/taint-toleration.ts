@@ -1,0 +1,36 @@
+/**
+ * TaintToleration: a node's NoSchedule and NoExecute taints filter out pods that do not tolerate
+ * them; PreferNoSchedule taints only lower the node's score (fewer untolerated is better).
+ */
+import type { Taint } from '../../api/types.js';
+import type { NodeInfo } from '../node-info.js';
+import type { PodInfo } from '../pod-info.js';
+import { countUntolerated, firstUntolerated } from '../tolerations.js';
+import { type CycleState, type FilterPlugin, type ScorePlugin, type Status, SUCCESS, defaultNormalize, status } from '../framework/types.js';
+
+/** untoleratedTaintReason is the reason naming the first taint the pod does not tolerate, in Kubernetes' words. */
+export function untoleratedTaintReason(taint: Readonly<Taint>): string {
+  return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+}
+
+/** TaintToleration is the filter (NoSchedule, NoExecute) and score (PreferNoSchedule) plugin for taints. */
+export class TaintToleration {
+  readonly name = 'TaintToleration';
+
+  filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+    if (node.hardTaints.length === 0) return SUCCESS;
+    const taint = firstUntolerated(node.hardTaints, pod.pod.spec.tolerations);
+    return taint ? status('UnschedulableAndUnresolvable', this.name, untoleratedTaintReason(taint)) : SUCCESS;
+  }
+
+  score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    if (node.softTaints.length === 0) return 0;
+    const tolerations = (pod.pod.spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+    return countUntolerated(node.softTaints, tolerations);
+  }
+
+  normalize(_state: CycleState, _pod: PodInfo, scores: Float64Array, count: number): void {
+    defaultNormalize(scores, count, true);
+  }
+}
+TaintToleration satisfies new () => FilterPlugin & ScorePlugin;
