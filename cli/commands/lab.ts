@@ -3,12 +3,14 @@
  * own agent and runtime (lab/lab.ts does the work).
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_LAB_DIR, labDown, labStatus, labUp } from '../../lab/lab.js';
+import { crossNodeFetch } from '../../lab/cross-node-fetch.js';
+import { DEFAULT_LAB_DIR, labDown, labStatus, labUp, readLabState } from '../../lab/lab.js';
 
 const USAGE = `Usage:
   flotilla lab up [--nodes N] [--data-dir DIR] [--port PORT]   start a lab of N nodes (default 3) and wait until Ready
   flotilla lab status [--data-dir DIR]                          show the control plane and each node
   flotilla lab down [--data-dir DIR] [--keep-data]             stop everything and remove all the lab made
+  flotilla lab fetch [-l SELECTOR] [--port P]                   one pod fetches a page from a pod on another node
 `;
 
 /** run dispatches a lab verb. */
@@ -21,6 +23,7 @@ export async function run(args: string[]): Promise<number> {
       'data-dir': { type: 'string', default: DEFAULT_LAB_DIR },
       port: { type: 'string' },
       'keep-data': { type: 'boolean', default: false },
+      selector: { type: 'string', short: 'l', default: 'app=web' },
     },
     strict: true,
   });
@@ -46,6 +49,14 @@ export async function run(args: string[]): Promise<number> {
     case 'status':
       process.stdout.write(await labStatus(dataDir));
       return 0;
+    case 'fetch': {
+      const state = readLabState(dataDir);
+      if (!state) throw new Error(`no lab in ${dataDir}; run \`flotilla lab up\` first`);
+      const r = await crossNodeFetch(state, values.selector!, values.port === undefined ? 8080 : Number(values.port));
+      log(`${r.from.pod} (${r.from.node}) fetches ${r.to.url} from ${r.to.pod} (${r.to.node}):`);
+      process.stdout.write(r.body.endsWith('\n') ? r.body : `${r.body}\n`);
+      return r.exitCode === 0 ? 0 : 1;
+    }
     case 'down':
       await labDown({ dataDir, keepData: values['keep-data'], log });
       return 0;
