@@ -3,6 +3,7 @@
  * and caps/defaults.go): the capability set, masked and read-only /proc paths, the standard
  * mounts, the device cgroup allow-list, rlimits and PATH.
  */
+import { readFileSync } from 'node:fs';
 import type { OciLinuxResources, OciMount, OciRlimit } from './oci-types.js';
 
 /** DEFAULT_CAPABILITIES is Docker's default set: bounding, effective and permitted (never inheritable/ambient). */
@@ -34,8 +35,36 @@ export const DEFAULT_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/p
 /** DEFAULT_PATH is the PATH a container gets when its env does not set one. */
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** DEFAULT_RLIMITS raises the open-file limit as Docker's daemon does for its containers. */
-export const DEFAULT_RLIMITS: OciRlimit[] = [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }];
+/** DEFAULT_NOFILE is the open-file limit containers get, as under Docker's daemon. */
+export const DEFAULT_NOFILE = 1048576;
+
+let ceiling: number | undefined;
+
+/**
+ * nofileCeiling is the highest RLIMIT_NOFILE a runtime started from this process can set:
+ * DEFAULT_NOFILE, unless the process lacks CAP_SYS_RESOURCE (some sandboxes drop it), in
+ * which case no runtime (runc and crun included) can raise the hard limit it inherits.
+ */
+export function nofileCeiling(): number {
+  if (ceiling !== undefined) return ceiling;
+  ceiling = DEFAULT_NOFILE;
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+    const hasSysResource = (capEff >> 24n) & 1n;
+    const limits = readFileSync('/proc/self/limits', 'utf8');
+    const hard = /^Max open files\s+\S+\s+(\d+)/m.exec(limits)?.[1];
+    if (!hasSysResource && hard !== undefined) ceiling = Math.min(DEFAULT_NOFILE, Number(hard));
+  } catch {
+    // Not Linux /proc: keep the default.
+  }
+  return ceiling;
+}
+
+/** defaultRlimits raises the open-file limit as Docker's daemon does (to nofileCeiling()). */
+export function defaultRlimits(nofile = nofileCeiling()): OciRlimit[] {
+  return [{ type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }];
+}
 
 /** defaultMounts returns fresh copies of the standard mounts: proc, /dev tmpfs, devpts, shm, mqueue, ro sysfs, ro cgroup. */
 export function defaultMounts(): OciMount[] {

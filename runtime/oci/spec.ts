@@ -7,7 +7,7 @@ import { validateResources } from '../cgroups/resources.js';
 import type { CgroupResources } from '../cgroups/types.js';
 import {
   ALL_CAPABILITIES, DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_PATH, DEFAULT_READONLY_PATHS,
-  DEFAULT_RLIMITS, defaultDeviceRules, defaultMounts,
+  defaultDeviceRules, defaultRlimits, defaultMounts,
 } from './defaults.js';
 import { OciError } from './errors.js';
 import { OCI_VERSION, type OciLinuxResources, type OciMount, type OciNamespace, type OciNamespaceType, type OciSpec } from './oci-types.js';
@@ -32,6 +32,8 @@ export interface ContainerSpecInput {
   capabilitiesAdd?: string[];
   capabilitiesDrop?: string[];
   annotations?: Record<string, string>;
+  /** rlimitNofile overrides the open-file limit (default: 1048576, or the most this host allows). */
+  rlimitNofile?: number;
   /** privileged is deliberately not offered. */
   privileged?: never;
 }
@@ -136,6 +138,9 @@ function checkInput(c: ContainerSpecInput): void {
     if (!isAbsClean(m.destination) || m.destination === '/') fail(`mounts[${i}].destination`, `must be an absolute path other than /, got "${m.destination}"`);
     if (typeof m.source !== 'string' || !m.source.startsWith('/')) fail(`mounts[${i}].source`, `must be an absolute host path, got "${String(m.source)}"`);
   });
+  if (c.rlimitNofile !== undefined && (!Number.isSafeInteger(c.rlimitNofile) || c.rlimitNofile < 1)) {
+    fail('rlimitNofile', 'must be an integer >= 1');
+  }
   if ((c as { privileged?: unknown }).privileged !== undefined) fail('privileged', 'privileged containers are not supported');
   if (c.hostname !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})$/.test(c.hostname)) {
     fail('hostname', `"${c.hostname}" is not a valid host name`);
@@ -180,7 +185,7 @@ export function generateSpec(c: ContainerSpecInput): OciSpec {
       env: withPath(c.env),
       cwd: c.cwd ?? '/',
       capabilities: { bounding: [...caps], effective: [...caps], permitted: [...caps] },
-      rlimits: DEFAULT_RLIMITS.map((r) => ({ ...r })),
+      rlimits: defaultRlimits(c.rlimitNofile),
       noNewPrivileges: true,
     },
     root: { path: c.rootfs, readonly: c.readonlyRootfs === true },

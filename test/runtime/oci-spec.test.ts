@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_CAPABILITIES, DEFAULT_PATH } from '../../runtime/oci/defaults.js';
+import { DEFAULT_CAPABILITIES, DEFAULT_PATH, nofileCeiling } from '../../runtime/oci/defaults.js';
 import { OciError } from '../../runtime/oci/errors.js';
 import { capabilitySet, cgroupResources, generateSpec, ociResources, type ContainerSpecInput } from '../../runtime/oci/spec.js';
 
@@ -32,7 +32,11 @@ test('generateSpec: hardened defaults like Docker', () => {
   assert.equal(caps.inheritable, undefined);
   assert.equal(caps.ambient, undefined);
   assert.ok(!DEFAULT_CAPABILITIES.includes('CAP_SYS_ADMIN'));
-  assert.deepEqual(s.process.rlimits, [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }]);
+  const nofile = s.process.rlimits![0]!;
+  assert.equal(nofile.type, 'RLIMIT_NOFILE');
+  assert.equal(nofile.hard, nofileCeiling());
+  assert.ok(nofileCeiling() <= 1048576);
+  assert.deepEqual(generateSpec({ ...base, rlimitNofile: 1048576 }).process.rlimits, [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }]);
   assert.deepEqual(s.root, { path: 'rootfs', readonly: false });
   const dests = s.mounts!.map((m) => `${m.destination}:${m.type}`);
   assert.deepEqual(dests, ['/proc:proc', '/dev:tmpfs', '/dev/pts:devpts', '/dev/shm:tmpfs', '/dev/mqueue:mqueue', '/sys:sysfs', '/sys/fs/cgroup:cgroup']);
