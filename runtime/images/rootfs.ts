@@ -1,0 +1,153 @@
+/**
+ * Container root filesystems: an overlay of the image's read-only layer directories under the
+ * container's own upper and work dirs, mounted at `<dir>/rootfs`. A lease file per container records
+ * which image it uses (so the image cannot be removed under it) and survives restarts of the runtime.
+ */
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { ImageError } from './errors.js';
+import { writeFileAtomic } from './store.js';
+
+/** Mounter is the slice of runtime/native.ts the rootfs needs (tests of pure logic may pass another). */
+export interface Mounter {
+  mountOverlay(opts: { lowerDirs: string[]; upperDir: string; workDir: string; target: string }): void;
+  unmount(target: string, opts?: { detach?: boolean }): void;
+}
+
+/** Lease records one container's use of one image's layers. */
+export interface Lease {
+  containerId: string;
+  imageId: string;
+  dir: string;
+}
+
+const CONTAINER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** rootfsPaths names the three directories a container's rootfs uses under its dir. */
+export function rootfsPaths(dir: string): { rootfs: string; upper: string; work: string } {
+  return { rootfs: path.join(dir, 'rootfs'), upper: path.join(dir, 'upper'), work: path.join(dir, 'work') };
+}
+
+/** unescapeMountPath decodes the octal escapes (`\040` for a space) of /proc/self/mountinfo. */
+function unescapeMountPath(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** isMountPoint tells whether a path is a mount point in this process's mount namespace. */
+export async function isMountPoint(target: string): Promise<boolean> {
+  const info = await fsp.readFile('/proc/self/mountinfo', 'utf8');
+  const want = path.resolve(target);
+  return info.split('\n').some((line) => {
+    const f = line.split(' ');
+    return f.length > 4 && unescapeMountPath(f[4]!) === want;
+  });
+}
+
+async function loadNative(): Promise<Mounter> {
+  const specifier = '../native.js'; // runtime/native.ts, bound through koffi, owned by the native layer
+  const mod = (await import(specifier)) as Mounter;
+  return { mountOverlay: (o) => mod.mountOverlay(o), unmount: (t, o) => mod.unmount(t, o) };
+}
+
+/** RootfsManager mounts and releases container rootfs overlays and keeps their leases. */
+export class RootfsManager {
+  private mounter: Mounter | undefined;
+
+  constructor(private readonly leaseDir: string, mounter?: Mounter) {
+    this.mounter = mounter;
+  }
+
+  /** init makes the lease directory and drops half-written lease files. */
+  async init(): Promise<void> {
+    await fsp.mkdir(this.leaseDir, { recursive: true });
+    for (const n of await fsp.readdir(this.leaseDir)) if (n.includes('.tmp-')) await fsp.rm(path.join(this.leaseDir, n), { force: true });
+  }
+
+  private async native(): Promise<Mounter> {
+    this.mounter ??= await loadNative();
+    return this.mounter;
+  }
+
+  private leaseFile(containerId: string): string {
+    if (!CONTAINER_ID_RE.test(containerId)) {
+      throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `container id "${containerId}" must be 1-128 of [A-Za-z0-9_.-], starting alphanumeric`);
+    }
+    return path.join(this.leaseDir, `${containerId}.json`);
+  }
+
+  /** leases lists every container rootfs the store knows of. */
+  async leases(): Promise<Lease[]> {
+    const out: Lease[] = [];
+    for (const n of (await fsp.readdir(this.leaseDir)).sort()) {
+      if (!n.endsWith('.json')) continue;
+      try {
+        out.push(JSON.parse(await fsp.readFile(path.join(this.leaseDir, n), 'utf8')) as Lease);
+      } catch {
+        // a lease we cannot read still blocks nothing we can name; release() of its container removes it
+      }
+    }
+    return out;
+  }
+
+  /** usersOf lists the containers whose rootfs uses an image. */
+  async usersOf(imageId: string): Promise<string[]> {
+    return (await this.leases()).filter((l) => l.imageId === imageId).map((l) => l.containerId);
+  }
+
+  /** prepare mounts the overlay (lowerDirs topmost first) at `<dir>/rootfs`; a mounted one is returned as is. */
+  async prepare(opts: { containerId: string; imageId: string; dir: string; lowerDirs: string[] }): Promise<string> {
+    const file = this.leaseFile(opts.containerId);
+    if (!path.isAbsolute(opts.dir)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `container dir "${opts.dir}" must be an absolute path`);
+    const p = rootfsPaths(opts.dir);
+    if (await isMountPoint(p.rootfs)) {
+      const lease = await fsp.readFile(file, 'utf8').then((s) => JSON.parse(s) as Lease, () => undefined);
+      if (lease?.imageId === opts.imageId) return p.rootfs;
+      throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is already mounted for another image or container`);
+    }
+    const lease: Lease = { containerId: opts.containerId, imageId: opts.imageId, dir: path.resolve(opts.dir) };
+    await writeFileAtomic(file, `${JSON.stringify(lease)}\n`);
+    try {
+      await fsp.mkdir(opts.dir, { recursive: true });
+      for (const d of [p.rootfs, p.upper, p.work]) await fsp.mkdir(d, { recursive: true });
+      const native = await this.native();
+      try {
+        native.mountOverlay({ lowerDirs: opts.lowerDirs, upperDir: p.upper, workDir: p.work, target: p.rootfs });
+      } catch (err) {
+        throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `mount overlay at ${p.rootfs}: ${(err as Error).message}`, { cause: err });
+      }
+      return p.rootfs;
+    } catch (err) {
+      await this.cleanup(opts.containerId, opts.dir).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** release unmounts `<dir>/rootfs` (lazily if busy), removes rootfs, upper and work, and drops the lease. */
+  async release(containerId: string, dir: string): Promise<void> {
+    this.leaseFile(containerId);
+    await this.cleanup(containerId, dir);
+  }
+
+  private async cleanup(containerId: string, dir: string): Promise<void> {
+    const p = rootfsPaths(dir);
+    if (await isMountPoint(p.rootfs)) {
+      const native = await this.native();
+      try {
+        native.unmount(p.rootfs);
+      } catch {
+        try {
+          native.unmount(p.rootfs, { detach: true });
+        } catch (err) {
+          throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `unmount ${p.rootfs}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      if (await isMountPoint(p.rootfs)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is still mounted after unmount`);
+    }
+    await fsp.rm(p.upper, { recursive: true, force: true });
+    await fsp.rm(p.work, { recursive: true, force: true });
+    await fsp.rmdir(p.rootfs).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `remove ${p.rootfs}: ${err.message}`, { cause: err });
+    });
+    await fsp.rm(this.leaseFile(containerId), { force: true });
+  }
+}

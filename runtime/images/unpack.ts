@@ -1,0 +1,299 @@
+/**
+ * Layer unpacking into overlay-ready directories, one per chain id.
+ *
+ * Whiteouts are written in overlayfs' own form, so the read-only layer directories stack directly as
+ * overlay lowerdirs: `.wh.NAME` becomes a character device 0/0 named NAME. An opaque directory
+ * (`.wh..wh..opq`) would need the trusted.overlay.opaque xattr, which Node cannot set without an extra
+ * package or tool; instead, after the layer is written, every name the lower layers hold in that
+ * directory and this layer does not gets a 0/0 whiteout — the same merged view, made only with mknod.
+ * That makes a layer directory depend on the layers under it, which is why it is keyed by chain id.
+ *
+ * Safety: entry names and hardlink targets with `..` are refused, and no entry is ever written through
+ * a symlink (every parent is checked to be a real directory of this layer, files open with O_EXCL after
+ * the old entry is unlinked), so a layer cannot reach outside its directory.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { ImageError } from './errors.js';
+import { readTar, type TarEntry } from './tar.js';
+
+const run = promisify(execFile);
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+
+/** UnpackOptions describe one layer to unpack. */
+export interface UnpackOptions {
+  /** source is the layer blob, gzip-compressed or plain tar (told apart by its first bytes). */
+  source: AsyncIterable<Buffer | Uint8Array>;
+  /** diffId is the sha256 of the uncompressed tar; the unpack fails if the stream hashes otherwise. */
+  diffId: string;
+  /** lowerDirs are the already unpacked layers under this one, topmost first. */
+  lowerDirs: string[];
+  /** target is the final directory; it appears (by rename) only when the layer is complete. */
+  target: string;
+  /** tmpDir is where the layer is built before the rename, on the same filesystem as target. */
+  tmpDir: string;
+}
+
+/** decompress yields the tar inside a gzip stream, or a plain stream as it is (told apart by magic bytes). */
+export async function* decompress(source: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const head = Buffer.from(first.value as Uint8Array);
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield Buffer.from(r.value as Uint8Array);
+    }
+  }
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const src = Readable.from(all());
+    const gunzip = createGunzip();
+    src.on('error', (err) => gunzip.destroy(err));
+    src.pipe(gunzip);
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+    } catch (err) {
+      throw new ImageError('FLT_ERR_IMAGE_FORMAT', `layer is not valid gzip: ${(err as Error).message}`, { cause: err });
+    }
+  } else if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
+    throw new ImageError('FLT_ERR_IMAGE_UNSUPPORTED', 'layer is zstd-compressed, which this runtime does not read');
+  } else {
+    yield* all();
+  }
+}
+
+/** safeParts splits an archive path into components, refusing `..` so nothing lands outside the layer. */
+export function safeParts(name: string, what: string): string[] {
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) throw new ImageError('FLT_ERR_IMAGE_LAYER_UNSAFE', `${what}: path "${name}" escapes the layer directory`);
+  return parts;
+}
+
+/** Extractor writes one layer's entries into a directory. */
+class Extractor {
+  private readonly realDirs = new Set<string>(['']);
+  private readonly opaque = new Set<string>();
+  private readonly ownWhiteouts = new Set<string>();
+  private readonly dirTimes = new Map<string, number>();
+
+  constructor(private readonly root: string, private readonly lowers: string[], private readonly what: string) {}
+
+  private abs(parts: string[]): string {
+    return path.join(this.root, ...parts);
+  }
+
+  private unsafe(name: string, why: string): ImageError {
+    return new ImageError('FLT_ERR_IMAGE_LAYER_UNSAFE', `${this.what}: entry "${name}" ${why}`);
+  }
+
+  /** parents makes sure every parent of parts is a real directory of this layer, creating missing ones. */
+  private async parents(parts: string[], name: string, create = true): Promise<void> {
+    for (let i = 1; i < parts.length; i++) {
+      const rel = parts.slice(0, i).join('/');
+      if (this.realDirs.has(rel)) continue;
+      const st = await fsp.lstat(this.abs(parts.slice(0, i))).catch(() => undefined);
+      if (st?.isDirectory()) { this.realDirs.add(rel); continue; }
+      if (st?.isSymbolicLink()) throw this.unsafe(name, `goes through the symlink "${rel}"`);
+      if (st) throw this.unsafe(name, `has a parent "${rel}" that is not a directory`);
+      if (!create) throw this.unsafe(name, `has no parent "${rel}" in this layer`);
+      const lower = await this.lowerStat(rel);
+      const p = this.abs(parts.slice(0, i));
+      await fsp.mkdir(p);
+      if (lower?.isDirectory()) {
+        await fsp.lchown(p, lower.uid, lower.gid);
+        await fsp.chmod(p, lower.mode & 0o7777);
+      } else {
+        await fsp.chmod(p, 0o755);
+      }
+      this.realDirs.add(rel);
+    }
+  }
+
+  private async lowerStat(rel: string) {
+    for (const dir of this.lowers) {
+      const st = await fsp.lstat(path.join(dir, rel)).catch(() => undefined);
+      if (st) return st;
+    }
+    return undefined;
+  }
+
+  /** clear removes whatever this layer already has at a path (not its parents). */
+  private async clear(p: string, rel: string): Promise<void> {
+    const st = await fsp.lstat(p).catch(() => undefined);
+    if (!st) return;
+    if (st.isDirectory()) {
+      await fsp.rm(p, { recursive: true, force: true });
+      for (const d of [...this.realDirs]) if (d === rel || d.startsWith(`${rel}/`)) this.realDirs.delete(d);
+    } else {
+      await fsp.unlink(p);
+    }
+  }
+
+  private async meta(p: string, e: TarEntry, isLink: boolean): Promise<void> {
+    await fsp.lchown(p, e.uid, e.gid);
+    if (!isLink) await fsp.chmod(p, e.mode); // after chown, which clears setuid bits
+    await fsp.lutimes(p, e.mtime, e.mtime);
+  }
+
+  private async mknod(p: string, kind: 'c' | 'b' | 'p', major = 0, minor = 0): Promise<void> {
+    const args = kind === 'p' ? [p, 'p'] : [p, kind, String(major), String(minor)];
+    try {
+      await run('mknod', args);
+    } catch (err) {
+      throw new ImageError('FLT_ERR_IMAGE_FORMAT', `${this.what}: mknod ${args.join(' ')} failed (needs root): ${(err as { stderr?: string }).stderr?.trim() ?? String(err)}`, { cause: err });
+    }
+  }
+
+  async entry(e: TarEntry): Promise<void> {
+    const parts = safeParts(e.name, this.what);
+    if (parts.length === 0) return; // the layer root itself: the directory is ours
+    const base = parts[parts.length - 1]!;
+    const rel = parts.join('/');
+    if (base === OPAQUE_MARKER) {
+      await this.parents(parts, e.name);
+      this.opaque.add(parts.slice(0, -1).join('/'));
+      return;
+    }
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      const hidden = [...parts.slice(0, -1), base.slice(WHITEOUT_PREFIX.length)];
+      await this.parents(hidden, e.name);
+      const p = this.abs(hidden);
+      await this.clear(p, hidden.join('/'));
+      await this.mknod(p, 'c', 0, 0);
+      this.ownWhiteouts.add(hidden.join('/'));
+      return;
+    }
+    await this.parents(parts, e.name);
+    const p = this.abs(parts);
+    if (e.type === 'dir') {
+      const st = await fsp.lstat(p).catch(() => undefined);
+      if (!st?.isDirectory()) {
+        await this.clear(p, rel);
+        await fsp.mkdir(p);
+        // a directory re-created over this layer's own whiteout must not show the lower one's content
+        if (this.ownWhiteouts.delete(rel)) this.opaque.add(rel);
+      }
+      this.realDirs.add(rel);
+      await fsp.lchown(p, e.uid, e.gid);
+      await fsp.chmod(p, e.mode);
+      this.dirTimes.set(rel, e.mtime);
+      return;
+    }
+    await this.clear(p, rel);
+    this.ownWhiteouts.delete(rel);
+    switch (e.type) {
+      case 'file': {
+        const fh = await fsp.open(p, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+        try {
+          for await (const chunk of e.body()) await fh.write(chunk);
+        } finally {
+          await fh.close();
+        }
+        await this.meta(p, e, false);
+        return;
+      }
+      case 'symlink':
+        await fsp.symlink(e.linkname, p);
+        await this.meta(p, e, true);
+        return;
+      case 'hardlink': {
+        const targetParts = safeParts(e.linkname, this.what);
+        if (targetParts.length === 0) throw this.unsafe(e.name, 'is a hardlink to the layer root');
+        await this.parents(targetParts, e.name, false).catch(() => undefined);
+        const target = this.abs(targetParts);
+        const st = await fsp.lstat(target).catch(() => undefined);
+        if (st && !st.isDirectory() && this.parentsReal(targetParts)) {
+          await fsp.link(target, p);
+          return;
+        }
+        const lower = await this.lowerFile(targetParts.join('/'));
+        if (!lower) throw new ImageError('FLT_ERR_IMAGE_FORMAT', `${this.what}: hardlink "${e.name}" points at "${e.linkname}", which no layer holds as a file`);
+        await fsp.copyFile(lower, p);
+        await this.meta(p, e, false);
+        return;
+      }
+      case 'chardev':
+      case 'blockdev':
+      case 'fifo':
+        await this.mknod(p, e.type === 'fifo' ? 'p' : e.type === 'chardev' ? 'c' : 'b', e.devmajor, e.devminor);
+        await this.meta(p, e, false);
+        return;
+    }
+  }
+
+  private parentsReal(parts: string[]): boolean {
+    for (let i = 1; i < parts.length; i++) if (!this.realDirs.has(parts.slice(0, i).join('/'))) return false;
+    return true;
+  }
+
+  private async lowerFile(rel: string): Promise<string | undefined> {
+    for (const dir of this.lowers) {
+      const p = path.join(dir, rel);
+      const st = await fsp.lstat(p).catch(() => undefined);
+      if (st) return st.isFile() ? p : undefined;
+    }
+    return undefined;
+  }
+
+  /** finish turns opaque markers into whiteouts and restores directory mtimes. */
+  async finish(): Promise<void> {
+    for (const rel of this.opaque) {
+      const names = new Set<string>();
+      for (const dir of this.lowers) {
+        const entries = await fsp.readdir(path.join(dir, rel)).catch(() => [] as string[]);
+        for (const n of entries) names.add(n);
+      }
+      const dir = path.join(this.root, rel);
+      const own = new Set(await fsp.readdir(dir).catch(() => [] as string[]));
+      for (const n of [...names].sort()) if (!own.has(n)) await this.mknod(path.join(dir, n), 'c', 0, 0);
+    }
+    const dirs = [...this.dirTimes].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
+    for (const [rel, mtime] of dirs) await fsp.lutimes(path.join(this.root, rel), mtime, mtime).catch(() => undefined);
+  }
+}
+
+/** unpackLayer writes one layer into `target`, verifying its diff id; on any failure nothing is left. */
+export async function unpackLayer(opts: UnpackOptions): Promise<void> {
+  const what = `layer ${opts.diffId}`;
+  const tmp = path.join(opts.tmpDir, `unpack-${path.basename(opts.target)}-${process.pid}-${Date.now().toString(36)}`);
+  await fsp.mkdir(tmp, { mode: 0o755 });
+  try {
+    await fsp.chmod(tmp, 0o755);
+    const hash = createHash('sha256');
+    async function* hashed(): AsyncGenerator<Buffer> {
+      for await (const chunk of decompress(opts.source)) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    }
+    const source = hashed();
+    const x = new Extractor(tmp, opts.lowerDirs, what);
+    for await (const entry of readTar(source)) await x.entry(entry);
+    for await (const _ of source) void _; // hash the end-of-archive blocks and any trailing padding
+    const got = `sha256:${hash.digest('hex')}`;
+    if (got !== opts.diffId) {
+      throw new ImageError('FLT_ERR_IMAGE_DIGEST_MISMATCH', `${what}: the uncompressed layer hashes to ${got}, not to its diff id`);
+    }
+    await x.finish();
+    try {
+      await fsp.rename(tmp, opts.target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      await fsp.rm(tmp, { recursive: true, force: true }); // another unpack of the same chain won the race
+    }
+  } catch (err) {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
