@@ -14,7 +14,7 @@ import { RuntimeClient } from '../runtime/client.js';
 import { buildBusyboxImage } from '../runtime/images/example-image.js';
 import { removeCgroupTree, unmountUnder } from './cleanup.js';
 import { isAlive, run, startDaemon, stopProcess, waitFor } from './exec.js';
-import { LAB_GATEWAY, createHost, ensureBridge, labHost, removeBridge, removeHost } from './host-network.js';
+import { LAB_GATEWAY, createHost, ensureBridge, labHost, removeBridge, removeHost, setLink } from './host-network.js';
 
 /** LAB_CGROUP_PARENT is the cgroup every lab node's pods live under. */
 export const LAB_CGROUP_PARENT = 'flotilla-lab';
@@ -76,6 +76,48 @@ export function labClient(state: LabState): ApiClient {
   return ApiClient.fromConfig(loadClientConfig({ configPath: state.configPath }));
 }
 
+/** EXAMPLE_TAGS: the example image is imported under two tags so that a rollout between them can be tried. */
+export const EXAMPLE_TAGS = ['busybox:latest', 'busybox:v2'];
+
+/** startNodeDaemons starts a node's runtime, waits for its socket, then starts its agent. */
+export async function startNodeDaemons(state: LabState, node: LabNodeState): Promise<void> {
+  const h = labHost(node.index);
+  const cgroupParent = `${LAB_CGROUP_PARENT}/${h.name}`;
+  const [rcmd, rargs] = flotilla(['runtime', '--socket', node.socket, '--root-dir', join(node.rootDir, 'runtime'), '--cgroup-parent', cgroupParent], h.netns);
+  rmSync(node.socket, { force: true });
+  node.runtimePid = startDaemon(rcmd, rargs, join(node.rootDir, 'runtime.log'));
+  writeLabState(state);
+  await waitFor(`the runtime of ${h.name} to serve ${node.socket}`, 30_000, () => {
+    if (!isAlive(node.runtimePid)) throw new Error(`the runtime of ${h.name} exited; see ${join(node.rootDir, 'runtime.log')}`);
+    return existsSync(node.socket) || undefined;
+  });
+  const token = readFileSync(join(state.dataDir, 'token'), 'utf8');
+  const [acmd, aargs] = flotilla([
+    'agent', '--server', `https://${LAB_GATEWAY}:${state.port}`, '--token', token, '--ca', join(state.dataDir, 'ca.crt'),
+    '--node-name', h.name, '--root-dir', join(node.rootDir, 'agent'), '--runtime-socket', node.socket,
+    '--cgroup-parent', cgroupParent, '--address', h.address,
+  ], h.netns);
+  node.agentPid = startDaemon(acmd, aargs, join(node.rootDir, 'agent.log'));
+  writeLabState(state);
+}
+
+/** killNode simulates a host failure: kill -9 of its agent and runtime, and its link cut. Containers keep running. */
+export async function killNode(state: LabState, name: string): Promise<void> {
+  const node = state.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`no lab node named ${name}`);
+  for (const pid of [node.agentPid, node.runtimePid]) if (isAlive(pid)) process.kill(pid!, 'SIGKILL');
+  await waitFor(`the agent and runtime of ${name} to die`, 10_000, () => (!isAlive(node.agentPid) && !isAlive(node.runtimePid)) || undefined, 50);
+  await setLink(labHost(node.index), false);
+}
+
+/** reviveNode restores a killed node: its link comes back up and its runtime and agent start again. */
+export async function reviveNode(state: LabState, name: string): Promise<void> {
+  const node = state.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`no lab node named ${name}`);
+  await setLink(labHost(node.index), true);
+  await startNodeDaemons(state, node);
+}
+
 /** labUp brings a lab of opts.nodes nodes up and resolves with its state once all are Ready. */
 export async function labUp(opts: LabOptions): Promise<LabState> {
   const log = opts.log ?? (() => {});
@@ -109,37 +151,30 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
   const client = labClient(state);
   await waitFor('the API server to be ready', 60_000, () => client.request('GET', '/readyz').then(() => true));
 
-  const image = join(dataDir, 'images', 'busybox.tar');
-  if (!existsSync(image)) {
-    log('lab: building the busybox example image');
-    mkdirSync(join(dataDir, 'images'), { recursive: true });
-    await buildBusyboxImage(image, { tag: 'busybox:latest' });
+  const images: string[] = [];
+  mkdirSync(join(dataDir, 'images'), { recursive: true });
+  for (const tag of EXAMPLE_TAGS) {
+    const file = join(dataDir, 'images', `${tag.replace(/[^a-z0-9.]+/g, '-')}.tar`);
+    if (!existsSync(file)) {
+      log(`lab: building the example image ${tag} from busybox-static`);
+      await buildBusyboxImage(file, { tag });
+    }
+    images.push(file);
   }
-  const caFile = join(dataDir, 'ca.crt');
-  writeFileSync(caFile, cfg.ca ?? '');
+  writeFileSync(join(dataDir, 'ca.crt'), cfg.ca ?? '');
+  writeFileSync(join(dataDir, 'token'), cfg.token ?? '', { mode: 0o600 });
   for (let i = 1; i <= opts.nodes; i++) {
     const h = labHost(i);
     const rootDir = join(dataDir, 'nodes', h.name);
     const node: LabNodeState = { name: h.name, index: i, address: h.address, rootDir, socket: join(rootDir, 'runtime.sock') };
     mkdirSync(rootDir, { recursive: true });
-    log(`lab: ${h.name}: importing busybox:latest, starting runtime and agent (${h.address})`);
-    const [icmd, iargs] = flotilla(['runtime', 'import', image, '--root-dir', join(rootDir, 'runtime')]);
-    await run(icmd, iargs);
-    const cgroupParent = `${LAB_CGROUP_PARENT}/${h.name}`;
-    const [rcmd, rargs] = flotilla(['runtime', '--socket', node.socket, '--root-dir', join(rootDir, 'runtime'), '--cgroup-parent', cgroupParent], h.netns);
-    node.runtimePid = startDaemon(rcmd, rargs, join(rootDir, 'runtime.log'));
-    await waitFor(`the runtime of ${h.name} to serve ${node.socket}`, 30_000, () => {
-      if (!isAlive(node.runtimePid)) throw new Error(`the runtime of ${h.name} exited; see ${join(rootDir, 'runtime.log')}`);
-      return existsSync(node.socket) || undefined;
-    });
-    const [acmd, aargs] = flotilla([
-      'agent', '--server', `https://${LAB_GATEWAY}:${port}`, '--token', cfg.token ?? '', '--ca', caFile,
-      '--node-name', h.name, '--root-dir', join(rootDir, 'agent'), '--runtime-socket', node.socket,
-      '--cgroup-parent', cgroupParent, '--address', h.address,
-    ], h.netns);
-    node.agentPid = startDaemon(acmd, aargs, join(rootDir, 'agent.log'));
+    log(`lab: ${h.name}: importing the example image, starting runtime and agent (${h.address})`);
+    for (const image of images) {
+      const [icmd, iargs] = flotilla(['runtime', 'import', image, '--root-dir', join(rootDir, 'runtime')]);
+      await run(icmd, iargs);
+    }
     state.nodes.push(node);
-    writeLabState(state);
+    await startNodeDaemons(state, node);
   }
 
   await waitFor(`${opts.nodes} lab nodes to be Ready`, 120_000, async () => {
