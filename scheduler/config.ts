@@ -63,11 +63,11 @@ function intIn(v: unknown, lo: number, hi: number): boolean {
 /** parseSchedulerConfig reads a config file's text; `file` is only used in messages. */
 export function parseSchedulerConfig(text: string, file: string): SchedulerConfig {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
-    throw new SchedulerError('FLT_ERR_SCHED_CONFIG', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`);
+    throw new SchedulerError('FLT_ERR_SCHED_CONFIG', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const cfg = defaultConfig();
   if (doc.contents === null) return cfg;
