@@ -1,0 +1,338 @@
+/**
+ * One pod's worker: it syncs its pod serially (the latest spec wins, updates coalesce), carrying
+ * out what computePodActions decides — sandbox, image, containers, kills — and then writing the
+ * status computePodStatus gives, only when it changed. When the pod is being deleted (or is gone
+ * from the API) it tears the pod down within its grace period and confirms the deletion.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { isConflict, isNotFound as isApiNotFound, type ApiClient } from '../api/client.js';
+import type { Pod, PodStatus } from '../api/types.js';
+import type { PodSandboxConfig, RuntimeClient } from '../runtime/client.js';
+import { restartTiming, type BackoffPolicy } from './container-restart/backoff.js';
+import { containerConfig, podLogDirectory, sandboxConfig } from './container-config.js';
+import { AgentError } from './errors.js';
+import type { EventRecorder } from './events.js';
+import type { ImagePuller } from './image-puller.js';
+import type { AgentLogger } from './logger.js';
+import { latestSandbox, type ObservedPod } from './observed-pod.js';
+import { computePodActions, type PodActions } from './pod-actions.js';
+import { computePodStatus, stableJson, statusChanged, type WaitingReason } from './pod-status.js';
+import type { ProbeManager } from './probes/prober.js';
+import { isNotFound, type ObservedPodWithPrint, type RuntimeView } from './runtime-view.js';
+
+/** WorkerContext is what every pod worker shares: clients, caches and node settings. */
+export interface WorkerContext {
+  runtime: RuntimeClient;
+  view: RuntimeView;
+  client: ApiClient;
+  probes: ProbeManager;
+  events: EventRecorder;
+  images: ImagePuller;
+  log: AgentLogger;
+  rootDir: string;
+  cgroupParent?: string;
+  backoff: BackoffPolicy;
+  hostIP(): string;
+  /** Whether the runtime has a pod CIDR; no sandbox is made before. */
+  podCidrReady(): boolean;
+  /** Tells the runtime watcher what this worker last saw of its pod. */
+  observed(uid: string, fingerprint: string): void;
+  /** Called once the pod is torn down and its deletion confirmed. */
+  finished(uid: string): void;
+}
+
+interface PullFailure {
+  reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull';
+  message: string;
+  untilMs: number;
+  delayMs: number;
+}
+
+const isTerminalPhase = (p: PodStatus['phase']) => p === 'Succeeded' || p === 'Failed';
+
+/** PodWorker reconciles one pod, one sync at a time. */
+export class PodWorker {
+  private pod: Readonly<Pod> | null;
+  private lastKnown: Readonly<Pod> | null;
+  private running = false;
+  private dirty = false;
+  private stopped = false;
+  private finished = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private failures = 0;
+  private lastWritten = '';
+  private lastSpec = '';
+  private readonly pullFailures = new Map<string, PullFailure>();
+  private readonly backoffEventFor = new Set<string>();
+
+  constructor(
+    readonly uid: string,
+    pod: Readonly<Pod> | null,
+    private readonly ctx: WorkerContext,
+  ) {
+    this.pod = pod;
+    this.lastKnown = pod;
+  }
+
+  /** update hands the worker the latest pod (null: gone from the API) and schedules a sync if it matters. */
+  update(pod: Readonly<Pod> | null): void {
+    if (pod) {
+      const spec = stableJson(pod.spec) + (pod.metadata.deletionTimestamp ?? '');
+      // Our own status write coming back through the watch needs no new sync.
+      const echo = spec === this.lastSpec && stableJson(pod.status ?? {}) === this.lastWritten;
+      this.pod = pod;
+      this.lastKnown = pod;
+      if (echo) return;
+    } else {
+      this.pod = null;
+    }
+    this.wake();
+  }
+
+  /** wake schedules a sync (coalesced with one already pending). */
+  wake(): void {
+    if (this.stopped || this.finished) return;
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    this.running = true;
+    void this.loop();
+  }
+
+  /** stop ends the worker's timers; a sync under way finishes its current call. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private wakeAt(ms: number): void {
+    if (ms >= this.timerAt && this.timer) return;
+    clearTimeout(this.timer);
+    this.timerAt = ms;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.wake();
+    }, Math.max(0, ms - Date.now()));
+    this.timer.unref();
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.dirty = false;
+      try {
+        await this.sync();
+        this.failures = 0;
+      } catch (e) {
+        this.failures++;
+        const delay = Math.min(500 * 2 ** Math.min(this.failures - 1, 6), 30_000);
+        this.ctx.log.warn({ pod: this.name(), err: (e as Error).message }, `sync failed; retrying in ${delay} ms`);
+        if (!this.stopped) this.wakeAt(Date.now() + delay);
+      }
+    } while (this.dirty && !this.stopped && !this.finished);
+    this.running = false;
+  }
+
+  private name(): string {
+    const p = this.lastKnown;
+    return p ? `${p.metadata.namespace}/${p.metadata.name}` : this.uid;
+  }
+
+  private async sync(): Promise<void> {
+    const pod = this.pod;
+    if (!pod || pod.metadata.deletionTimestamp) return this.teardown(pod);
+    if (!this.ctx.podCidrReady()) return;
+    this.lastSpec = stableJson(pod.spec) + (pod.metadata.deletionTimestamp ?? '');
+    const now = Date.now();
+    let observed = await this.ctx.view.observe(this.uid);
+    const probes = this.ctx.probes.results(this.uid);
+    let actions: PodActions | undefined;
+    if (!isTerminalPhase(pod.status?.phase) || observed.containers.some((c) => c.state === 'running')) {
+      actions = computePodActions({ pod, observed, livenessFailed: probes.livenessFailed, now, backoff: this.ctx.backoff });
+      if (await this.execute(pod, observed, actions)) observed = await this.ctx.view.observe(this.uid);
+    }
+    this.ctx.observed(this.uid, observed.fingerprint);
+    this.syncProbes(pod, observed);
+    await this.writeStatus(observed, actions);
+    let next = actions?.resyncAtMs ?? Infinity;
+    for (const f of this.pullFailures.values()) next = Math.min(next, f.untilMs);
+    if (next < Infinity) this.wakeAt(next);
+  }
+
+  /** execute carries out the actions; it tells whether it changed anything in the runtime. */
+  private async execute(pod: Readonly<Pod>, observed: ObservedPod, a: PodActions): Promise<boolean> {
+    const { runtime, events } = this.ctx;
+    let changed = false;
+    const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+    await Promise.all(a.killContainers.map(async (k) => {
+      const why = k.reason === 'Unhealthy' ? `Container ${k.name} failed liveness probe, will be restarted` : `Stopping container ${k.name}`;
+      events.record(pod, 'Normal', 'Killing', why, k.name);
+      await runtime.stopContainer({ containerId: k.id, timeout: grace });
+      changed = true;
+    }));
+    for (const id of a.stopSandboxes) {
+      await runtime.stopPodSandbox({ podSandboxId: id });
+      changed = true;
+    }
+    for (const id of a.removeContainers) {
+      await runtime.removeContainer({ containerId: id }).catch((e) => { if (!isNotFound(e)) throw e; });
+      this.ctx.view.forget([id]);
+      changed = true;
+    }
+    for (const [name, loop] of Object.entries(a.crashLoop)) {
+      const key = `${name}@${loop.untilMs}`;
+      if (!this.backoffEventFor.has(key)) {
+        this.backoffEventFor.clear();
+        this.backoffEventFor.add(key);
+        events.record(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${pod.metadata.name}`, name);
+      }
+    }
+    if (!a.createSandbox && a.startContainers.length === 0 && a.startCreated.length === 0) return changed;
+
+    let sandboxId: string;
+    let sbConfig: PodSandboxConfig;
+    if (a.createSandbox) {
+      sbConfig = sandboxConfig(pod, a.createSandbox.attempt, { rootDir: this.ctx.rootDir, cgroupParent: this.ctx.cgroupParent });
+      mkdirSync(sbConfig.logDirectory!, { recursive: true });
+      sandboxId = (await runtime.runPodSandbox({ config: sbConfig })).podSandboxId;
+      changed = true;
+    } else {
+      const sb = latestSandbox(observed)!;
+      sandboxId = sb.id;
+      sbConfig = sandboxConfig(pod, sb.attempt, { rootDir: this.ctx.rootDir, cgroupParent: this.ctx.cgroupParent });
+    }
+    for (const id of a.startCreated) {
+      await runtime.startContainer({ containerId: id });
+      changed = true;
+    }
+    for (const start of a.startContainers) {
+      const spec = pod.spec.containers.find((c) => c.name === start.name)!;
+      const failure = this.pullFailures.get(spec.name);
+      if (failure && failure.untilMs > Date.now()) continue;
+      try {
+        const img = await this.ctx.images.ensure(spec, () => events.record(pod, 'Normal', 'Pulling', `Pulling image "${spec.image}"`, spec.name));
+        if (img.warning) events.record(pod, 'Warning', 'Failed', img.warning, spec.name);
+        if (img.pulled) events.record(pod, 'Normal', 'Pulled', `Successfully pulled image "${spec.image}"`, spec.name);
+        this.pullFailures.delete(spec.name);
+      } catch (e) {
+        if (!(e instanceof AgentError)) throw e;
+        this.recordPullFailure(pod, spec.name, e);
+        continue;
+      }
+      mkdirSync(path.join(sbConfig.logDirectory!, spec.name), { recursive: true });
+      const cfg = containerConfig(pod, spec, start.attempt, start.restartDelayMs);
+      const { containerId } = await runtime.createContainer({ podSandboxId: sandboxId, config: cfg, sandboxConfig: sbConfig });
+      events.record(pod, 'Normal', 'Created', `Created container ${spec.name}`, spec.name);
+      await runtime.startContainer({ containerId });
+      events.record(pod, 'Normal', 'Started', `Started container ${spec.name}`, spec.name);
+      changed = true;
+    }
+    return changed;
+  }
+
+  private recordPullFailure(pod: Readonly<Pod>, name: string, e: AgentError): void {
+    const prev = this.pullFailures.get(name);
+    const never = e.code === 'FLT_ERR_AGENT_IMAGE_NEVER_PULL';
+    const timing = restartTiming(prev?.delayMs ?? 0, 0, this.ctx.backoff);
+    const delayMs = Math.max(timing.nextDelayMs, this.ctx.backoff.baseMs);
+    this.pullFailures.set(name, {
+      reason: never ? 'ErrImageNeverPull' : prev ? 'ImagePullBackOff' : 'ErrImagePull',
+      message: e.message,
+      delayMs,
+      untilMs: Date.now() + (prev?.delayMs ?? this.ctx.backoff.baseMs),
+    });
+    this.ctx.events.record(pod, 'Warning', never ? 'ErrImageNeverPull' : 'Failed', e.message, name);
+    if (prev) this.ctx.events.record(pod, 'Normal', 'BackOff', `Back-off pulling image "${pod.spec.containers.find((c) => c.name === name)?.image}"`, name);
+  }
+
+  private syncProbes(pod: Readonly<Pod>, observed: ObservedPod): void {
+    const ip = latestSandbox(observed)?.ip ?? '';
+    const targets = [];
+    for (const c of observed.containers) {
+      if (c.state !== 'running') continue;
+      const spec = pod.spec.containers.find((s) => s.name === c.name);
+      if (spec) targets.push({ containerId: c.id, container: spec, podIP: ip });
+    }
+    this.ctx.probes.sync(this.uid, targets);
+  }
+
+  private waitingReasons(actions: PodActions | undefined): Record<string, WaitingReason> {
+    const out: Record<string, WaitingReason> = {};
+    for (const [name, f] of this.pullFailures) out[name] = { reason: f.reason, message: f.message };
+    for (const [name, loop] of Object.entries(actions?.crashLoop ?? {})) {
+      out[name] = { reason: 'CrashLoopBackOff', message: loop.message };
+    }
+    return out;
+  }
+
+  private async writeStatus(observed: ObservedPodWithPrint, actions: PodActions | undefined): Promise<void> {
+    const probes = this.ctx.probes.results(this.uid);
+    const input = {
+      observed,
+      waiting: this.waitingReasons(actions),
+      readiness: probes.readiness,
+      startup: probes.startup,
+      hostIP: this.ctx.hostIP(),
+    };
+    let pod = this.pod;
+    for (let attempt = 0; pod && !pod.metadata.deletionTimestamp; attempt++) {
+      const status = computePodStatus({ ...input, pod, now: Date.now() });
+      if (!statusChanged(pod.status, status)) {
+        this.lastWritten = stableJson(pod.status ?? {});
+        return;
+      }
+      try {
+        const written = await this.ctx.client.updateStatus<Pod>('pods', { ...pod, status } as Pod);
+        this.lastWritten = stableJson(written.status ?? {});
+        if (this.pod && (Number(this.pod.metadata.resourceVersion) || 0) < (Number(written.metadata.resourceVersion) || 0)) {
+          this.pod = written;
+          this.lastKnown = written;
+        }
+        return;
+      } catch (e) {
+        if (isApiNotFound(e)) return;
+        if (!isConflict(e) || attempt >= 5) throw e;
+        pod = await this.ctx.client.get<Pod>('pods', pod.metadata.name!, pod.metadata.namespace);
+        if (pod.metadata.uid !== this.uid) return;
+      }
+    }
+  }
+
+  /** teardown stops and removes everything of the pod, then confirms its deletion to the API. */
+  private async teardown(pod: Readonly<Pod> | null): Promise<void> {
+    const { runtime, events, view } = this.ctx;
+    this.ctx.probes.removePod(this.uid);
+    const observed = await view.observe(this.uid);
+    const grace = pod
+      ? pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30
+      : this.lastKnown?.metadata.deletionGracePeriodSeconds ?? 0;
+    await Promise.all(observed.containers.filter((c) => c.state === 'running' || c.state === 'created').map(async (c) => {
+      if (pod && c.state === 'running') events.record(pod, 'Normal', 'Killing', `Stopping container ${c.name}`, c.name);
+      await runtime.stopContainer({ containerId: c.id, timeout: Math.max(0, grace) });
+    }));
+    for (const s of observed.sandboxes) {
+      await runtime.stopPodSandbox({ podSandboxId: s.id });
+      await runtime.removePodSandbox({ podSandboxId: s.id });
+    }
+    view.forget([...observed.sandboxes.map((s) => s.id), ...observed.containers.map((c) => c.id)]);
+    const known = pod ?? this.lastKnown;
+    if (known) rmSync(podLogDirectory(this.ctx.rootDir, known), { recursive: true, force: true });
+    if (pod) {
+      try {
+        await this.ctx.client.delete('pods', pod.metadata.name!, {
+          namespace: pod.metadata.namespace, gracePeriodSeconds: 0, preconditions: { uid: this.uid },
+        });
+      } catch (e) {
+        if (!isApiNotFound(e) && !isConflict(e)) throw e;
+      }
+    }
+    this.ctx.log.info({ pod: this.name(), grace }, 'pod torn down');
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.ctx.finished(this.uid);
+  }
+}
+
