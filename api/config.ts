@@ -81,7 +81,7 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   if (doc.errors.length) {
     const e = doc.errors[0];
     const pos = e.linePos?.[0];
-    throw new ConfigError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`);
+    throw new ConfigError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const v = doc.toJS() as unknown;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${file}: expected a mapping with keys server, token, certificate-authority`);
