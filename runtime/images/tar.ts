@@ -88,6 +88,10 @@ class ByteReader {
   }
 }
 
+async function* asAsync<T>(source: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  for await (const x of source) yield x;
+}
+
 function cstr(buf: Buffer, off: number, len: number): string {
   const slice = buf.subarray(off, off + len);
   const nul = slice.indexOf(0);
@@ -124,8 +128,8 @@ function parsePax(data: Buffer): Map<string, string> {
 }
 
 /** readTar yields the entries of a tar stream in order; an unread body is skipped. */
-export async function* readTar(source: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<TarEntry> {
-  const reader = new ByteReader(source[Symbol.asyncIterator]());
+export async function* readTar(source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer>): AsyncGenerator<TarEntry> {
+  const reader = new ByteReader(asAsync(source));
   let longName: string | undefined;
   let longLink: string | undefined;
   let pax = new Map<string, string>();

@@ -30,7 +30,7 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 /** UnpackOptions describe one layer to unpack. */
 export interface UnpackOptions {
   /** source is the layer blob, gzip-compressed or plain tar (told apart by its first bytes). */
-  source: AsyncIterable<Buffer | Uint8Array>;
+  source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer>;
   /** diffId is the sha256 of the uncompressed tar; the unpack fails if the stream hashes otherwise. */
   diffId: string;
   /** lowerDirs are the already unpacked layers under this one, topmost first. */
@@ -42,8 +42,8 @@ export interface UnpackOptions {
 }
 
 /** decompress yields the tar inside a gzip stream, or a plain stream as it is (told apart by magic bytes). */
-export async function* decompress(source: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<Buffer> {
-  const it = source[Symbol.asyncIterator]();
+export async function* decompress(source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = (async function* () { for await (const c of source) yield c; })();
   const first = await it.next();
   if (first.done) return;
   const head = Buffer.from(first.value as Uint8Array);
