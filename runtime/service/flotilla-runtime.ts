@@ -1,0 +1,108 @@
+/**
+ * flotilla-runtime.ts: one runtime instance on one root directory: it loads the on-disk state
+ * (restarting nothing), owns the pod network and the managers, and answers the runtime-wide
+ * RPCs (Version, Status, UpdateRuntimeConfig). The gRPC layer only translates to and from it.
+ */
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StatusResponse, VersionResponse } from '../proto/types.js';
+import { StateStore } from '../state/store.js';
+import { PodNetwork, DEFAULT_BRIDGE } from '../network/pod-network.js';
+import { parseCidr } from '../network/cidr.js';
+import { writeFileAtomic } from '../network/etc-files.js';
+import { KeyedLock } from '../sandbox/keyed-lock.js';
+import { DEFAULT_CGROUP_PARENT, type RuntimeContext, errorText } from '../sandbox/context.js';
+import type { RuntimeDeps } from '../sandbox/deps.js';
+import { SandboxManager } from '../sandbox/sandboxes.js';
+import { ContainerManager } from '../sandbox/containers.js';
+import { invalid } from './errors.js';
+
+/** RUNTIME_NAME and RUNTIME_VERSION are what Version reports. */
+export const RUNTIME_NAME = 'flotilla';
+export const RUNTIME_VERSION = '0.1.0';
+
+/** RuntimeOptions configure one runtime instance. */
+export interface RuntimeOptions {
+  root: string;
+  deps: RuntimeDeps;
+  cgroupParent?: string;
+  podCidr?: string;
+  bridge?: string;
+  log?: (msg: string) => void;
+}
+
+const CONFIG_FILE = 'runtime-config.json';
+
+/** FlotillaRuntime is the runtime service's state and logic, independent of gRPC. */
+export class FlotillaRuntime {
+  readonly ctx: RuntimeContext;
+  readonly sandboxes: SandboxManager;
+  readonly containers: ContainerManager;
+
+  private constructor(ctx: RuntimeContext) {
+    this.ctx = ctx;
+    this.sandboxes = new SandboxManager(ctx);
+    this.containers = new ContainerManager(ctx, this.sandboxes);
+    this.sandboxes.containers = this.containers;
+  }
+
+  /** open loads (or starts) the state under `root`; the pod CIDR is the flag's, else the one last set. */
+  static open(opts: RuntimeOptions): FlotillaRuntime {
+    mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+    const log = opts.log ?? ((m: string) => process.stderr.write(`flotilla runtime: ${m}\n`));
+    let podCidr = opts.podCidr;
+    if (podCidr) parseCidr(podCidr);
+    const cfgPath = join(opts.root, CONFIG_FILE);
+    if (!podCidr && existsSync(cfgPath)) {
+      try {
+        podCidr = (JSON.parse(readFileSync(cfgPath, 'utf8')) as { podCidr?: string }).podCidr || undefined;
+      } catch (err) {
+        log(`ignoring ${cfgPath}: ${errorText(err)}`);
+      }
+    }
+    const store = new StateStore(opts.root);
+    store.load();
+    for (const s of store.skipped) log(`state: ${s}`);
+    const network = new PodNetwork(join(opts.root, 'ipam'), { bridge: opts.bridge ?? DEFAULT_BRIDGE, podCidr });
+    const cgroupParent = (opts.cgroupParent ?? DEFAULT_CGROUP_PARENT).replace(/\/+$/, '');
+    if (!cgroupParent.startsWith('/')) throw invalid('--cgroup-parent', `must be an absolute cgroup path, got "${cgroupParent}"`);
+    return new FlotillaRuntime({ root: opts.root, store, network, deps: opts.deps, locks: new KeyedLock(), cgroupParent, log });
+  }
+
+  /** version answers the Version RPC. */
+  version(): VersionResponse {
+    return { version: '0.1.0', runtimeName: RUNTIME_NAME, runtimeVersion: RUNTIME_VERSION, runtimeApiVersion: 'v1' };
+  }
+
+  /** updateRuntimeConfig sets the pod CIDR and remembers it for the next start; "" is ignored as CRI says. */
+  async updateRuntimeConfig(podCidr: string | undefined): Promise<void> {
+    if (!podCidr) return;
+    try {
+      this.ctx.network.setPodCidr(podCidr);
+    } catch (err) {
+      throw invalid('runtime_config.network_config.pod_cidr', errorText(err));
+    }
+    writeFileAtomic(join(this.ctx.root, CONFIG_FILE), JSON.stringify({ podCidr: this.ctx.network.podCidr }) + '\n', 0o600);
+    await this.ctx.network.ensureBridge();
+  }
+
+  /** status answers the Status RPC: RuntimeReady always, NetworkReady once a pod CIDR is set. */
+  status(verbose: boolean): StatusResponse {
+    const cidr = this.ctx.network.podCidr;
+    const info: Record<string, string> = {};
+    if (verbose) {
+      info.config = JSON.stringify({ root: this.ctx.root, cgroupParent: this.ctx.cgroupParent, bridge: this.ctx.network.bridge, podCidr: cidr ?? '', cgroupVersion: this.ctx.deps.cgroups.version });
+    }
+    return {
+      status: {
+        conditions: [
+          { type: 'RuntimeReady', status: true, reason: '', message: '' },
+          cidr
+            ? { type: 'NetworkReady', status: true, reason: '', message: `pods get addresses from ${cidr} on bridge ${this.ctx.network.bridge}` }
+            : { type: 'NetworkReady', status: false, reason: 'NoPodCIDR', message: 'no pod CIDR: set it with UpdateRuntimeConfig or --pod-cidr' },
+        ],
+      },
+      info,
+    };
+  }
+}

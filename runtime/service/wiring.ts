@@ -1,0 +1,145 @@
+/**
+ * wiring.ts: connects the runtime service to the real parts: the OCI lifecycle
+ * (runtime/oci/lifecycle.ts), persistent namespaces (runtime/native.ts), the shim's exec
+ * (runtime/shim/), the cgroup manager and the image store, each adapted to the small shapes
+ * in runtime/sandbox/deps.ts.
+ */
+import { join } from 'node:path';
+import { OciRuntime } from '../oci/lifecycle.js';
+import { createCgroupManager } from '../cgroups/detect.js';
+import { ImageStore } from '../images/image-store.js';
+import { nsCreate, nsRemove } from '../native.js';
+import { execInContainer } from '../shim/index.js';
+import type { ExitInfo, ImagePort, NamespacePort, OciRuntimePort, ExecPort, RuntimeDeps } from '../sandbox/deps.js';
+import { FlotillaRuntime } from './flotilla-runtime.js';
+import { notFound } from './errors.js';
+
+/** isoToNs turns an RFC 3339 time with up to nanosecond digits into nanoseconds since the epoch. */
+export function isoToNs(iso: string | undefined): number {
+  if (!iso) return 0;
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(iso);
+  if (!m) {
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? 0 : ms * 1e6;
+  }
+  const whole = Date.parse(`${m[1]}${m[3]}`);
+  const frac = Number(((m[2] ?? '') + '000000000').slice(0, 9));
+  return Number.isNaN(whole) ? 0 : whole * 1e6 + frac;
+}
+
+function codeOf(err: unknown): string | undefined {
+  return (err as { code?: string } | null)?.code;
+}
+
+interface OciExitFields {
+  exitCode?: number | null;
+  signal?: number | null;
+  startedAt?: string;
+  finishedAt?: string;
+  oomKilled?: boolean;
+}
+
+function exitOf(e: OciExitFields): ExitInfo {
+  return {
+    exitCode: e.exitCode ?? null,
+    signal: e.signal ?? null,
+    startedAt: isoToNs(e.startedAt),
+    finishedAt: isoToNs(e.finishedAt),
+    oomKilled: e.oomKilled === true,
+  };
+}
+
+/** ociPort adapts OciRuntime: unknown containers read as undefined, a timed-out wait as undefined. */
+export function ociPort(oci: OciRuntime): OciRuntimePort {
+  return {
+    create: async (id, bundle, opts) => {
+      await oci.create(id, bundle, opts);
+    },
+    start: (id) => oci.start(id),
+    state: async (id) => {
+      try {
+        const st = oci.state(id);
+        return { status: st.status, pid: st.pid };
+      } catch (err) {
+        if (codeOf(err) === 'FLT_ERR_OCI_NOT_FOUND') return undefined;
+        throw err;
+      }
+    },
+    kill: async (id, signal) => {
+      try {
+        oci.kill(id, signal);
+      } catch (err) {
+        if (codeOf(err) !== 'FLT_ERR_OCI_STATE' && codeOf(err) !== 'FLT_ERR_OCI_NOT_FOUND') throw err;
+      }
+    },
+    wait: async (id, timeoutMs) => {
+      if (timeoutMs <= 0) {
+        const st = oci.state(id);
+        return st.status === 'stopped' ? exitOf(st) : undefined;
+      }
+      try {
+        return exitOf(await oci.wait(id, timeoutMs));
+      } catch (err) {
+        if (codeOf(err) === 'FLT_ERR_OCI_TIMEOUT') return undefined;
+        throw err;
+      }
+    },
+    delete: async (id, opts) => {
+      try {
+        await oci.delete(id, opts);
+      } catch (err) {
+        if (codeOf(err) !== 'FLT_ERR_OCI_NOT_FOUND') throw err;
+      }
+    },
+  };
+}
+
+/** namespacePort adapts nsCreate/nsRemove from runtime/native.ts. */
+export const namespacePort: NamespacePort = {
+  create: async (dir, kinds, hostname) => {
+    const ns = await nsCreate(dir, kinds, hostname);
+    return { net: ns.net!, ipc: ns.ipc!, uts: ns.uts! };
+  },
+  remove: async (dir) => {
+    await nsRemove(dir);
+  },
+};
+
+/** imagePort adapts the ImageStore: the rootfs plus the resolved image id. */
+export function imagePort(images: ImageStore): ImagePort {
+  return {
+    prepareRootfs: async (ref, containerId, dir) => {
+      const img = images.status(ref);
+      if (!img) throw Object.assign(notFound('image', ref), { message: `image "${ref}" is not in the store (pull or import it first)` });
+      const { rootfs, config } = await images.prepareRootfs(img.id, containerId, dir);
+      return { rootfs, config, imageId: img.id };
+    },
+    releaseRootfs: (containerId, dir) => images.releaseRootfs(containerId, dir),
+  };
+}
+
+/** execPort adapts the shim's execInContainer. */
+export const execPort: ExecPort = {
+  exec: async (opts) => {
+    const r = await execInContainer(opts);
+    const buf = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(String(v ?? '')));
+    return { exitCode: r.exitCode, stdout: buf(r.stdout), stderr: buf(r.stderr), timedOut: (r as { timedOut?: boolean }).timedOut === true };
+  },
+};
+
+/** openImageStore opens (and initializes) the image store under a runtime root. */
+export async function openImageStore(root: string): Promise<ImageStore> {
+  const images = new ImageStore(join(root, 'images'));
+  await images.init();
+  return images;
+}
+
+/** openRuntime builds a FlotillaRuntime on `root` with the real parts, loading any state it finds. */
+export async function openRuntime(opts: { root: string; cgroupParent?: string; podCidr?: string; bridge?: string; log?: (m: string) => void }): Promise<{ runtime: FlotillaRuntime; images: ImageStore }> {
+  const cgroups = createCgroupManager();
+  const images = await openImageStore(opts.root);
+  const oci = new OciRuntime({ root: join(opts.root, 'oci'), cgroups });
+  const deps: RuntimeDeps = { oci: ociPort(oci), namespaces: namespacePort, cgroups, images: imagePort(images), exec: execPort };
+  const runtime = FlotillaRuntime.open({ ...opts, deps });
+  return { runtime, images };
+}
