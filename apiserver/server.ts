@@ -1,0 +1,161 @@
+/**
+ * startApiServer: the Flotilla API server. HTTPS (CA and serving certificate made at first start
+ * in the data dir), bearer-token auth, express routing onto etcd storage with a watch hub and a
+ * namespace cache. Without etcd endpoints it runs its own etcd under the data dir.
+ */
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import express from 'express';
+import { pino, type Logger } from 'pino';
+import { Etcd3 } from 'etcd3';
+import { RESOURCES } from '../api/resources.js';
+import { ApiError, NotFoundError, statusFromError } from '../api/errors.js';
+import { Authenticator, ensureAdminToken, UNAUTHENTICATED_PATHS } from './auth.js';
+import { ensureTls } from './certs.js';
+import { type ApiContext, sendJson } from './context.js';
+import { startEtcdProcess, type EtcdProcess } from './etcd-process.js';
+import { NamespaceCache } from './namespaces.js';
+import { routeDiscovery, routeResource } from './router.js';
+import { Storage } from './storage.js';
+import { WatchHub } from './watch-hub.js';
+
+/** ApiServerOptions configures startApiServer. */
+export interface ApiServerOptions {
+  /** host:port to listen on; default 127.0.0.1:6443; port 0 picks a free port. */
+  listen?: string;
+  /** Where the CA, certificates, token (and the own etcd's data) live. */
+  dataDir: string;
+  /** etcd client URLs; when absent the server starts its own etcd under dataDir/etcd. */
+  etcdEndpoints?: string[];
+  /** pino level: fatal, error, warn, info (default), debug, trace, silent. */
+  logLevel?: string;
+  /** Seconds between watch BOOKMARK events (default 10). */
+  bookmarkIntervalSeconds?: number;
+}
+
+/** ApiServer is a running server: where it is, how to trust and authenticate to it, and close(). */
+export interface ApiServer {
+  /** https://host:port */
+  url: string;
+  token: string;
+  caFile: string;
+  caPem: string;
+  etcdEndpoints: string[];
+  /** The shared server state (storage, watch hub) for in-process components and tests. */
+  context: ApiContext;
+  close(): Promise<void>;
+}
+
+/** parseListen splits host:port ([v6]:port too); 400-style Error when malformed. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen.trim());
+  if (!m || Number(m[2]) > 65535) throw new Error(`--listen "${listen}" must be HOST:PORT (for example 127.0.0.1:6443 or 0.0.0.0:6443)`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+function buildApp(ctx: ApiContext, auth: Authenticator, log: Logger, serverAddress: () => string): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      if (log.isLevelEnabled('debug')) {
+        log.debug({ method: req.method, path: req.path, code: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+      }
+    });
+    next();
+  });
+  app.use(async (req, res) => {
+    const path = req.path;
+    if (UNAUTHENTICATED_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/readyz/') || path.startsWith('/livez/')) {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    auth.authenticate(req.headers.authorization);
+    if (path.startsWith('/openapi') || path.startsWith('/swagger')) throw new NotFoundError(`the server does not serve OpenAPI documents (${path})`);
+    if (routeDiscovery(path, res, serverAddress())) return;
+    if (await routeResource(ctx, req, res, path, req.query as Record<string, unknown>)) return;
+    throw new NotFoundError(`the server could not find the requested resource: ${path}`);
+  });
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = statusFromError(err);
+    if (status.code >= 500) log.warn({ method: req.method, path: req.path, code: status.code, err: err instanceof ApiError ? err.message : err }, 'request failed');
+    else log.debug({ method: req.method, path: req.path, code: status.code, msg: status.message }, 'request refused');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendJson(res, status.code, status);
+  });
+  return app;
+}
+
+/** startApiServer starts the API server and resolves once it accepts HTTPS requests. */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:6443');
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const log = pino({ level: opts.logLevel ?? 'info', base: { component: 'apiserver' } }, pino.destination(2));
+  const tls = ensureTls(join(opts.dataDir, 'pki'), host);
+  const token = ensureAdminToken(opts.dataDir);
+  let ownEtcd: EtcdProcess | undefined;
+  let endpoints = opts.etcdEndpoints ?? [];
+  if (endpoints.length === 0) {
+    ownEtcd = await startEtcdProcess({ dataDir: join(opts.dataDir, 'etcd'), logFile: join(opts.dataDir, 'etcd.log') });
+    endpoints = ownEtcd.endpoints;
+    log.info({ endpoints, pid: ownEtcd.pid }, 'started own etcd');
+  }
+  const etcd = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
+  const storage = new Storage(etcd);
+  const hub = new WatchHub(etcd);
+  const namespaces = new NamespaceCache(storage);
+  let server: Server | undefined;
+  const sockets = new Set<Socket>();
+  try {
+    const revision = Number(await storage.currentRevision());
+    await hub.start(RESOURCES, revision);
+    await namespaces.start(hub, revision);
+    const ctx: ApiContext = { storage, hub, namespaces, log, adminToken: token, bookmarkIntervalSeconds: opts.bookmarkIntervalSeconds ?? 10 };
+    let address = `${host}:${port}`;
+    const app = buildApp(ctx, new Authenticator(token), log, () => address);
+    server = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65000 }, app);
+    server.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(port, host, () => resolve());
+    });
+    const actual = (server.address() as AddressInfo).port;
+    const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    address = `${urlHost}:${actual}`;
+    const url = `https://${address}`;
+    log.info({ url, dataDir: opts.dataDir }, 'API server listening');
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        namespaces.stop();
+        await hub.close();
+        await new Promise<void>((resolve) => {
+          server!.close(() => resolve());
+          for (const s of sockets) s.destroy();
+        });
+        etcd.close();
+        await ownEtcd?.stop();
+        log.flush?.();
+      })());
+    return { url, token, caFile: tls.caFile, caPem: tls.caPem, etcdEndpoints: endpoints, context: ctx, close };
+  } catch (err) {
+    await hub.close().catch(() => undefined);
+    server?.close();
+    etcd.close();
+    await ownEtcd?.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Object storage in etcd: one key per object under /registry/<plural>/<namespace>/<name>
+ * (cluster-scoped: /registry/<plural>/<name>), the JSON of the object without its
+ * resourceVersion, which is the key's mod revision. Creates are create-if-absent transactions,
+ * updates and deletes compare-and-swap on the mod revision, so a stale writer loses.
+ */
+import type { Etcd3 } from 'etcd3';
+import type { ResourceInfo } from '../api/resources.js';
+import type { KubeObject } from '../api/types.js';
+import { GoneError, ServiceUnavailableError } from '../api/errors.js';
+
+/** REGISTRY_PREFIX is the root of every key Flotilla stores. */
+export const REGISTRY_PREFIX = '/registry/';
+
+/** Stored is an object read from etcd with the mod revision it was read at. */
+export interface Stored<T extends KubeObject = KubeObject> {
+  obj: T;
+  modRevision: string;
+}
+
+/** resourcePrefix is the key prefix of a resource's objects, narrowed to one namespace when given. */
+export function resourcePrefix(r: ResourceInfo, namespace?: string): string {
+  return r.namespaced && namespace ? `${REGISTRY_PREFIX}${r.plural}/${namespace}/` : `${REGISTRY_PREFIX}${r.plural}/`;
+}
+
+/** objectKey is the etcd key of one object. */
+export function objectKey(r: ResourceInfo, namespace: string | undefined, name: string): string {
+  return r.namespaced ? `${REGISTRY_PREFIX}${r.plural}/${namespace ?? ''}/${name}` : `${REGISTRY_PREFIX}${r.plural}/${name}`;
+}
+
+/** decodeStored parses a stored value and sets metadata.resourceVersion to its mod revision. */
+export function decodeStored<T extends KubeObject = KubeObject>(value: Buffer | string, modRevision: string): T {
+  const obj = JSON.parse(typeof value === 'string' ? value : value.toString('utf8')) as T;
+  obj.metadata.resourceVersion = modRevision;
+  return obj;
+}
+
+function encode(obj: KubeObject): string {
+  const rv = obj.metadata.resourceVersion;
+  if (rv === undefined) return JSON.stringify(obj);
+  delete obj.metadata.resourceVersion;
+  try {
+    return JSON.stringify(obj);
+  } finally {
+    obj.metadata.resourceVersion = rv;
+  }
+}
+
+function isCompacted(err: unknown): boolean {
+  return err instanceof Error && /compacted/.test(err.message);
+}
+
+function unavailable(err: unknown): never {
+  if (err instanceof GoneError) throw err;
+  throw new ServiceUnavailableError(`etcd: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+/** Storage reads and writes objects in etcd; every method is one etcd round trip. */
+export class Storage {
+  constructor(readonly etcd: Etcd3) {}
+
+  /** get reads one object, or undefined when absent. */
+  async get<T extends KubeObject = KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<Stored<T> | undefined> {
+    const res = await this.etcd.get(objectKey(r, namespace, name)).exec().catch(unavailable);
+    const kv = res.kvs[0];
+    if (!kv) return undefined;
+    return { obj: decodeStored<T>(kv.value, kv.mod_revision), modRevision: kv.mod_revision };
+  }
+
+  /** list reads every object of a resource (in one namespace, or all) and the revision it was read at. */
+  async list<T extends KubeObject = KubeObject>(r: ResourceInfo, namespace?: string): Promise<{ items: T[]; revision: string }> {
+    const res = await this.etcd.getAll().prefix(resourcePrefix(r, namespace)).exec().catch(unavailable);
+    const items = res.kvs.map((kv) => decodeStored<T>(kv.value, kv.mod_revision));
+    return { items, revision: res.header.revision };
+  }
+
+  /** create writes a new object if its key is absent; returns it with its resourceVersion, or undefined when taken. */
+  async create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T | undefined> {
+    const key = objectKey(r, obj.metadata.namespace, obj.metadata.name!);
+    const res = await this.etcd
+      .if(key, 'Create', '==', 0)
+      .then(this.etcd.put(key).value(encode(obj)))
+      .commit()
+      .catch(unavailable);
+    if (!res.succeeded) return undefined;
+    obj.metadata.resourceVersion = res.header.revision;
+    return obj;
+  }
+
+  /** update replaces an object if its mod revision is still `expected`; returns it with the new resourceVersion, or undefined on conflict. */
+  async update<T extends KubeObject>(r: ResourceInfo, obj: T, expected: string): Promise<T | undefined> {
+    const key = objectKey(r, obj.metadata.namespace, obj.metadata.name!);
+    const res = await this.etcd
+      .if(key, 'Mod', '==', expected)
+      .then(this.etcd.put(key).value(encode(obj)))
+      .commit()
+      .catch(unavailable);
+    if (!res.succeeded) return undefined;
+    obj.metadata.resourceVersion = res.header.revision;
+    return obj;
+  }
+
+  /** delete removes an object if its mod revision is still `expected`; returns the delete's revision, or undefined on conflict. */
+  async delete(r: ResourceInfo, namespace: string | undefined, name: string, expected: string): Promise<string | undefined> {
+    const key = objectKey(r, namespace, name);
+    const res = await this.etcd
+      .if(key, 'Mod', '==', expected)
+      .then(this.etcd.delete().key(key))
+      .commit()
+      .catch(unavailable);
+    return res.succeeded ? res.header.revision : undefined;
+  }
+
+  /** currentRevision is etcd's store revision now. */
+  async currentRevision(): Promise<string> {
+    const res = await this.etcd.get(`${REGISTRY_PREFIX}\u0000revision-probe`).exec().catch(unavailable);
+    return res.header.revision;
+  }
+
+  /** checkNotCompacted throws GoneError when `revision` is older than etcd's compaction point. */
+  async checkNotCompacted(revision: string): Promise<void> {
+    try {
+      await this.etcd.get(`${REGISTRY_PREFIX}\u0000revision-probe`).revision(revision).exec();
+    } catch (err) {
+      if (isCompacted(err)) throw new GoneError(`too old resource version: ${revision}`);
+      if (/future revision/.test(String((err as Error)?.message))) return;
+      unavailable(err);
+    }
+  }
+}

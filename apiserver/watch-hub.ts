@@ -1,0 +1,179 @@
+/**
+ * Watch fan-out: one etcd watcher per resource prefix, its recent events kept in a buffer, and
+ * any number of HTTP watchers subscribed with a start revision and a filter. A subscriber first
+ * gets the buffered events after its revision, then live ones, in revision order, so none is
+ * missed or repeated. A revision older than the buffer is served by a dedicated etcd watcher
+ * from that revision (etcd replays history, or reports it compacted).
+ */
+import type { Etcd3, Watcher } from 'etcd3';
+import type { ResourceInfo } from '../api/resources.js';
+import type { KubeObject } from '../api/types.js';
+import { decodeStored, resourcePrefix } from './storage.js';
+
+/** ChangeEvent is one stored change: the object after (put) or before (delete), and the one before it. */
+export interface ChangeEvent {
+  type: 'put' | 'delete';
+  /** The etcd revision of the change; the object's resourceVersion after a put. */
+  revision: number;
+  key: string;
+  /** For put: the new object. For delete: the last object, with resourceVersion set to the delete's revision. */
+  obj: KubeObject;
+  /** The object before the change, when there was one. */
+  prev?: KubeObject;
+  /** True for the put that created the key. */
+  created: boolean;
+}
+
+/** Subscriber receives change events in order; `end` is called when the source fails. */
+export interface Subscriber {
+  event(e: ChangeEvent): void;
+  end(reason: string, gone: boolean): void;
+}
+
+const BUFFER_MAX = 20000;
+
+function toEvents(res: { events: { type: string | number; kv: any; prev_kv?: any }[] }): ChangeEvent[] {
+  const out: ChangeEvent[] = [];
+  for (const ev of res.events) {
+    const kv = ev.kv;
+    const revision = Number(kv.mod_revision);
+    const key = kv.key.toString('utf8');
+    const prev = ev.prev_kv && ev.prev_kv.value?.length ? decodeStored(ev.prev_kv.value, ev.prev_kv.mod_revision) : undefined;
+    if (ev.type === 'Delete' || ev.type === 1) {
+      if (!prev) continue;
+      const last = decodeStored(ev.prev_kv.value, String(revision));
+      out.push({ type: 'delete', revision, key, obj: last, prev, created: false });
+    } else {
+      out.push({ type: 'put', revision, key, obj: decodeStored(kv.value, kv.mod_revision), prev, created: kv.create_revision === kv.mod_revision });
+    }
+  }
+  return out;
+}
+
+/** ResourceHub is the fan-out of one resource prefix. */
+export class ResourceHub {
+  /** Events after `startRevision` are all in `buffer`. */
+  private startRevision: number;
+  /** The highest revision this hub has delivered (or started at). */
+  lastRevision: number;
+  private buffer: ChangeEvent[] = [];
+  private readonly subs = new Set<Subscriber>();
+  private watcher?: Watcher;
+  private closed = false;
+
+  constructor(private readonly etcd: Etcd3, readonly resource: ResourceInfo, fromRevision: number) {
+    this.startRevision = fromRevision;
+    this.lastRevision = fromRevision;
+  }
+
+  /** start opens the etcd watcher from the revision after the one the hub was made at. */
+  async start(): Promise<void> {
+    this.watcher = await this.etcd
+      .watch()
+      .prefix(resourcePrefix(this.resource))
+      .withPreviousKV()
+      .startRevision(String(this.startRevision + 1))
+      .create();
+    this.watcher.on('data', (res) => this.dispatch(toEvents(res as any)));
+    this.watcher.on('error', (err) => {
+      for (const s of [...this.subs]) s.end(`watch source failed: ${err.message}`, false);
+      this.subs.clear();
+    });
+  }
+
+  private dispatch(events: ChangeEvent[]): void {
+    for (const e of events) {
+      if (e.revision <= this.lastRevision) continue;
+      this.lastRevision = e.revision;
+      this.buffer.push(e);
+      for (const s of this.subs) s.event(e);
+    }
+    if (this.buffer.length > BUFFER_MAX) {
+      const drop = this.buffer.length - BUFFER_MAX / 2;
+      this.startRevision = this.buffer[drop - 1]!.revision;
+      this.buffer = this.buffer.slice(drop);
+    }
+  }
+
+  /** covers tells whether every event after `revision` is in the buffer or still to come. */
+  covers(revision: number): boolean {
+    return revision >= this.startRevision;
+  }
+
+  /** subscribe replays the buffered events after `revision`, then delivers live ones; returns unsubscribe. */
+  subscribe(revision: number, sub: Subscriber): () => void {
+    for (const e of this.buffer) if (e.revision > revision) sub.event(e);
+    this.subs.add(sub);
+    return () => this.subs.delete(sub);
+  }
+
+  /** subscriberCount is how many HTTP watchers follow this hub (for tests and metrics). */
+  get subscriberCount(): number {
+    return this.subs.size;
+  }
+
+  /** close cancels the etcd watcher and ends every subscriber. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of [...this.subs]) s.end('server shutting down', false);
+    this.subs.clear();
+    await this.watcher?.cancel().catch(() => undefined);
+  }
+}
+
+/** WatchHub holds one ResourceHub per resource and opens dedicated watchers for old revisions. */
+export class WatchHub {
+  private readonly hubs = new Map<string, ResourceHub>();
+
+  constructor(private readonly etcd: Etcd3) {}
+
+  /** start opens a hub for every resource, all from the same revision. */
+  async start(resources: readonly ResourceInfo[], fromRevision: number): Promise<void> {
+    for (const r of resources) {
+      const hub = new ResourceHub(this.etcd, r, fromRevision);
+      this.hubs.set(r.plural, hub);
+      await hub.start();
+    }
+  }
+
+  /** hub gives the fan-out of one resource. */
+  hub(r: ResourceInfo): ResourceHub {
+    const h = this.hubs.get(r.plural);
+    if (!h) throw new Error(`no watch hub for ${r.plural}`);
+    return h;
+  }
+
+  /**
+   * subscribe delivers every change of resource r after `revision` to sub, from the hub when it covers
+   * that revision, else from a dedicated etcd watcher. Returns unsubscribe.
+   */
+  async subscribe(r: ResourceInfo, revision: number, sub: Subscriber): Promise<() => void> {
+    const hub = this.hub(r);
+    if (hub.covers(revision)) return hub.subscribe(revision, sub);
+    let last = revision;
+    const watcher = await this.etcd.watch().prefix(resourcePrefix(r)).withPreviousKV().startRevision(String(revision + 1)).create();
+    let done = false;
+    watcher.on('data', (res) => {
+      for (const e of toEvents(res as any)) {
+        if (e.revision <= last) continue;
+        last = e.revision;
+        sub.event(e);
+      }
+    });
+    watcher.on('error', (err) => {
+      if (done) return;
+      done = true;
+      sub.end(err.message, /compacted/.test(err.message));
+    });
+    return () => {
+      done = true;
+      void watcher.cancel().catch(() => undefined);
+    };
+  }
+
+  /** close ends every hub. */
+  async close(): Promise<void> {
+    await Promise.all([...this.hubs.values()].map((h) => h.close()));
+  }
+}
