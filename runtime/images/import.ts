@@ -59,6 +59,15 @@ async function* walkDir(root: string, rel = ''): AsyncGenerator<ArchiveEntry> {
 }
 
 async function* walkTar(file: string): AsyncGenerator<ArchiveEntry> {
+  try {
+    yield* walkTarEntries(file);
+  } catch (err) {
+    if (err instanceof ImageError && err.code === 'FLT_ERR_IMAGE_FORMAT') throw new ImageError(err.code, `${file}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+async function* walkTarEntries(file: string): AsyncGenerator<ArchiveEntry> {
   for await (const e of readTar(decompress(createReadStream(file)))) {
     const type = e.type === 'file' ? 'file' : e.type === 'symlink' || e.type === 'hardlink' ? 'symlink' : 'other';
     // a hardlink names its target from the archive root, a symlink from its own directory

@@ -138,7 +138,12 @@ export async function* readTar(source: AsyncIterable<Buffer | Uint8Array | strin
     const block = await reader.read(BLOCK, 'a header');
     if (block === null) return;
     if (block.every((b) => b === 0)) return; // end-of-archive marker
-    const stored = num(block, 148, 8, 'chksum');
+    let stored = -1;
+    try {
+      stored = num(block, 148, 8, 'chksum');
+    } catch {
+      // an unreadable checksum field is reported as the mismatch below
+    }
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
     if (sum !== stored) throw new ImageError('FLT_ERR_IMAGE_FORMAT', 'tar header checksum mismatch (not a tar archive, or corrupt)');
