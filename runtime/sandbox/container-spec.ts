@@ -114,6 +114,8 @@ export interface ContainerSpecContext {
   cgroupsPath: string;
   hostsPath: string;
   resolvConfPath: string;
+  /** shmPath is the pod's shared /dev/shm directory (the ipc namespace is shared, so is shm). */
+  shmPath?: string;
 }
 
 /** containerSpecInput builds generateSpec's input; it throws INVALID_ARGUMENT naming the config field. */
@@ -125,6 +127,7 @@ export function containerSpecInput(ctx: ContainerSpecContext): ContainerSpecInpu
     { source: ctx.hostsPath, destination: '/etc/hosts', readonly: false },
     { source: ctx.resolvConfPath, destination: '/etc/resolv.conf', readonly: false },
   ];
+  if (ctx.shmPath) mounts.push({ source: ctx.shmPath, destination: '/dev/shm', readonly: false });
   (config.mounts ?? []).forEach((m, i) => {
     if (!m.containerPath?.startsWith('/')) throw invalid(`config.mounts[${i}].container_path`, `must be absolute, got "${m.containerPath ?? ''}"`);
     if (!m.hostPath?.startsWith('/')) throw invalid(`config.mounts[${i}].host_path`, `must be absolute, got "${m.hostPath ?? ''}"`);

@@ -114,6 +114,7 @@ export class ContainerManager {
           cgroupsPath: rec.cgroupPath,
           hostsPath: join(sandbox.dir, 'hosts'),
           resolvConfPath: join(sandbox.dir, 'resolv.conf'),
+          shmPath: join(sandbox.dir, 'shm'),
         }));
         writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
         mkdirSync(dirname(rec.logPath), { recursive: true });

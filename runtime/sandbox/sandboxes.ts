@@ -4,7 +4,7 @@
  * /etc/hosts and /etc/resolv.conf; Stop kills its containers and gives the network back;
  * Remove takes everything else away. Each step is undone if a later one fails.
  */
-import { mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PodSandboxConfig, PodSandboxFilter, PodSandbox, PodSandboxStatusResponse, StringMap } from '../proto/types.js';
 import { RECORD_VERSION, type SandboxRecord } from '../state/records.js';
@@ -42,7 +42,7 @@ export function podCgroupResources(config: PodSandboxConfig): CgroupResources {
   if (Object.keys(fromLinux).length > 0) return fromLinux;
   const out: CgroupResources = {};
   const ann: StringMap = config.annotations ?? {};
-  for (const [field, key] of Object.entries(POD_LIMIT_ANNOTATIONS) as [keyof CgroupResources, string][]) {
+  for (const [field, key] of Object.entries(POD_LIMIT_ANNOTATIONS) as [keyof typeof POD_LIMIT_ANNOTATIONS, string][]) {
     const v = ann[key];
     if (v === undefined) continue;
     const n = Number(v);
@@ -126,6 +126,8 @@ export class SandboxManager {
       this.ctx.store.saveSandbox(rec);
       try {
         if (config.logDirectory) mkdirSync(config.logDirectory, { recursive: true });
+        mkdirSync(join(dir, 'shm'));
+        chmodSync(join(dir, 'shm'), 0o1777);
         const [ns] = await Promise.all([
           this.ctx.deps.namespaces.create(join(dir, 'ns'), ['net', 'ipc', 'uts'], hostname),
           Promise.resolve().then(() => this.ctx.deps.cgroups.create(rec.cgroupPath, resources)),

@@ -1,0 +1,65 @@
+/**
+ * A restarted runtime finds every sandbox and container on disk, running or exited, restarts
+ * none of them, and keeps allocating IPs where the last one stopped (IPAM is on disk).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { requireRoot } from '../helpers/root.js';
+import type { ContainerConfig, PodSandboxConfig } from '../../runtime/client.js';
+import { RuntimeHarness, waitFor } from './harness.js';
+
+test('a runtime restart keeps every container running and known', async (t) => {
+  if (!requireRoot(t)) return;
+  const h = new RuntimeHarness();
+  t.after(async () => {
+    await h.cleanup();
+  });
+  await h.setup();
+  let c = await h.start();
+  await c.updateRuntimeConfig({ runtimeConfig: { networkConfig: { podCidr: '10.244.9.0/24' } } });
+
+  const pod = (name: string): PodSandboxConfig => ({
+    metadata: { name, namespace: 'default', uid: `uid-${name}-${h.id}` },
+    logDirectory: join(h.logDir, name),
+  });
+  const ctr = (name: string, command: string[]): ContainerConfig => ({ metadata: { name }, image: { image: 'busybox:latest' }, command, logPath: `${name}.log` });
+  const cfg = pod('survivor');
+  const { podSandboxId } = await c.runPodSandbox({ config: cfg });
+  const ids: Record<string, string> = {};
+  for (const [name, cmd] of [['sleeper', ['sleep', '3600']], ['quitter', ['sh', '-c', 'exit 7']]] as const) {
+    ids[name] = (await c.createContainer({ podSandboxId, config: ctr(name, [...cmd]), sandboxConfig: cfg })).containerId;
+    await c.startContainer({ containerId: ids[name]! });
+  }
+  ids.idle = (await c.createContainer({ podSandboxId, config: ctr('idle', ['true']), sandboxConfig: cfg })).containerId;
+  await waitFor('quitter to exit', 10_000, async () => (await c.containerStatus({ containerId: ids.quitter! })).status.state === 'CONTAINER_EXITED');
+  const before = await c.containerStatus({ containerId: ids.sleeper!, verbose: true });
+  const pid = Number(before.info.pid);
+  assert.ok(pid > 0);
+  const ip = (await c.podSandboxStatus({ podSandboxId })).status.network!.ip;
+
+  await h.stop();
+  assert.doesNotThrow(() => process.kill(pid, 0), 'the container outlives the runtime');
+  c = await h.start(); // no --pod-cidr: the CIDR set by UpdateRuntimeConfig was kept on disk
+
+  const sb = (await c.podSandboxStatus({ podSandboxId })).status;
+  assert.deepEqual([sb.state, sb.network!.ip], ['SANDBOX_READY', ip]);
+  const after = await c.containerStatus({ containerId: ids.sleeper!, verbose: true });
+  assert.equal(after.status.state, 'CONTAINER_RUNNING');
+  assert.equal(Number(after.info.pid), pid, 'same process, not restarted');
+  assert.equal(after.status.startedAt, before.status.startedAt);
+  const q = (await c.containerStatus({ containerId: ids.quitter! })).status;
+  assert.deepEqual([q.state, q.exitCode, q.reason], ['CONTAINER_EXITED', 7, 'Error']);
+  assert.equal((await c.containerStatus({ containerId: ids.idle! })).status.state, 'CONTAINER_CREATED', 'a created container stays created');
+  assert.equal((await c.listContainers({ filter: { podSandboxId } })).containers.length, 3);
+  const r = await c.execSync({ containerId: ids.sleeper!, cmd: ['hostname'], timeout: 5 });
+  assert.equal(r.stdout.toString().trim(), 'survivor');
+
+  const { podSandboxId: second } = await c.runPodSandbox({ config: pod('newcomer') });
+  const ip2 = (await c.podSandboxStatus({ podSandboxId: second })).status.network!.ip;
+  assert.notEqual(ip2, ip, 'the restarted runtime does not hand out a held IP');
+
+  await h.removeAll();
+  assert.throws(() => process.kill(pid, 0), 'the container is gone after RemovePodSandbox');
+  assert.deepEqual(h.leaks(), [], `left behind:\n${h.leaks().join('\n')}\nruntime log:\n${h.log}`);
+});
