@@ -42,13 +42,17 @@ class HttpError extends Error {
   }
 }
 
+const REASONS: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 404: 'NotFound', 405: 'MethodNotAllowed', 500: 'InternalError' };
+
+/** sendError answers with a meta/v1 Status, which the API server's proxy passes on as it is. */
 function sendError(res: http.ServerResponse, status: number, message: string): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end(`${message}\n`);
+  const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: REASONS[status] ?? 'InternalError', code: status };
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
 }
 
 /** startLogsServer listens on address:port (port 0 picks one) and serves container logs. */

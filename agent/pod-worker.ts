@@ -254,7 +254,9 @@ export class PodWorker {
     for (const c of observed.containers) {
       if (c.state !== 'running') continue;
       const spec = pod.spec.containers.find((s) => s.name === c.name);
-      if (spec) targets.push({ containerId: c.id, container: spec, podIP: ip });
+      if (!spec) continue;
+      const known = pod.status?.containerStatuses?.find((s) => s.containerID === `flotilla://${c.id}`);
+      targets.push({ containerId: c.id, container: spec, podIP: ip, knownReady: known?.ready, knownStarted: known?.started });
     }
     this.ctx.probes.sync(this.uid, targets);
   }

@@ -16,6 +16,9 @@ export interface ProbeTarget {
   containerId: string;
   container: Readonly<Container>;
   podIP: string;
+  /** Results the API already shows for this very container (kept across an agent restart). */
+  knownReady?: boolean;
+  knownStarted?: boolean;
 }
 
 /** PodProbeResults are what a pod worker reads: by container id. */
@@ -77,9 +80,15 @@ class ContainerProber {
     const kinds: [ProbeKind, Probe | undefined][] = [['startup', c.startupProbe], ['liveness', c.livenessProbe], ['readiness', c.readinessProbe]];
     for (const [kind, probe] of kinds) {
       if (!probe) continue;
-      this.runners.set(kind, { kind, probe, settings: probeSettings(probe, kind), state: initialProbeState(kind) });
+      const state = initialProbeState(kind);
+      if (kind === 'readiness' && target.knownReady) state.result = true;
+      if (kind === 'startup' && target.knownStarted) state.result = true;
+      this.runners.set(kind, { kind, probe, settings: probeSettings(probe, kind), state });
     }
-    for (const r of this.runners.values()) this.schedule(r, r.settings.initialDelayMs);
+    for (const r of this.runners.values()) {
+      if (r.kind === 'startup' && r.state.result) continue;
+      this.schedule(r, r.settings.initialDelayMs);
+    }
   }
 
   started(): boolean {
