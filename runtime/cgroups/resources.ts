@@ -3,14 +3,14 @@
  * those files back into numbers. No I/O here: v1.ts and v2.ts write what these return, and
  * the tables in test/runtime/cgroups-resources.test.ts pin the conversions.
  */
-import type { CgroupResources } from './types.js';
+import type { CgroupResources, DeviceRule } from './types.js';
 
 /** UNLIMITED_BYTES is the "no limit" value v1 reports (2^63 - 4096); v2's "max" maps to it too. */
 export const UNLIMITED_BYTES = 9223372036854771712;
 
 /** CgroupWrite is one value to write into one interface file; `controller` picks the v1 hierarchy. */
 export interface CgroupWrite {
-  controller: 'memory' | 'cpu' | 'pids';
+  controller: 'memory' | 'cpu' | 'pids' | 'devices';
   file: string;
   value: string;
 }
@@ -42,6 +42,17 @@ function unlimitedQuota(q: number | undefined): boolean {
   return q === undefined || q <= 0;
 }
 
+/** deviceRuleLine renders one rule as devices.allow/deny expects it (`c 1:3 rwm`, `a`). */
+export function deviceRuleLine(r: DeviceRule): string {
+  const type = r.type ?? 'a';
+  if (!/^[abc]$/.test(type)) throw new RangeError(`resources.devices: type must be a, b or c, got "${type}"`);
+  const access = r.access ?? 'rwm';
+  if (!/^[rwm]{1,3}$/.test(access)) throw new RangeError(`resources.devices: access must be made of r, w, m, got "${access}"`);
+  if (type === 'a') return 'a';
+  const num = (n: number | undefined): string => (n === undefined || n < 0 ? '*' : String(n));
+  return `${type} ${num(r.major)}:${num(r.minor)} ${access}`;
+}
+
 /** v1Writes lists the v1 files to write, in a safe order (cfs_period_us before cfs_quota_us). */
 export function v1Writes(r: CgroupResources): CgroupWrite[] {
   validateResources(r);
@@ -56,6 +67,9 @@ export function v1Writes(r: CgroupResources): CgroupWrite[] {
   if (r.cpuShares !== undefined && r.cpuShares > 0) out.push({ controller: 'cpu', file: 'cpu.shares', value: String(r.cpuShares) });
   if (r.pidsLimit !== undefined) {
     out.push({ controller: 'pids', file: 'pids.max', value: r.pidsLimit > 0 ? String(r.pidsLimit) : 'max' });
+  }
+  for (const d of r.devices ?? []) {
+    out.push({ controller: 'devices', file: d.allow ? 'devices.allow' : 'devices.deny', value: deviceRuleLine(d) });
   }
   return out;
 }

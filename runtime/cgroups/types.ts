@@ -16,6 +16,20 @@ export interface CgroupResources {
   cpuShares?: number;
   /** pidsLimit caps the number of tasks; 0, -1 or absent means unlimited. */
   pidsLimit?: number;
+  /** devices are device-cgroup rules in order (v1 devices.allow/deny; not applied on v2, which needs eBPF). */
+  devices?: DeviceRule[];
+}
+
+/** DeviceRule allows or denies access to device nodes, as OCI's linux.resources.devices entries. */
+export interface DeviceRule {
+  allow: boolean;
+  /** type is 'c', 'b' or 'a' (all); absent means all. */
+  type?: string;
+  /** major and minor absent mean any. */
+  major?: number;
+  minor?: number;
+  /** access is a subset of "rwm"; absent means "rwm". */
+  access?: string;
 }
 
 /** CgroupStats is what a cgroup reports about its members right now. */

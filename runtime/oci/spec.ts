@@ -88,7 +88,7 @@ function namespaces(input: ContainerSpecInput['namespaces']): OciNamespace[] {
 
 /** ociResources turns Flotilla's resource fields into config.json's linux.resources (with the device rules). */
 export function ociResources(r: CgroupResources = {}): OciLinuxResources {
-  const out: OciLinuxResources = { devices: defaultDeviceRules() };
+  const out: OciLinuxResources = { devices: r.devices ? r.devices.map((d) => ({ ...d })) : defaultDeviceRules() };
   if (r.memoryBytes !== undefined) out.memory = { limit: r.memoryBytes };
   if (r.cpuQuota !== undefined || r.cpuPeriod !== undefined || r.cpuShares !== undefined) {
     out.cpu = {
@@ -110,6 +110,15 @@ export function cgroupResources(r: OciLinuxResources | undefined): CgroupResourc
   if (typeof r.cpu?.period === 'number' && r.cpu.period > 0) out.cpuPeriod = r.cpu.period;
   if (typeof r.cpu?.shares === 'number' && r.cpu.shares > 0) out.cpuShares = r.cpu.shares;
   if (typeof r.pids?.limit === 'number') out.pidsLimit = r.pids.limit;
+  if (Array.isArray(r.devices) && r.devices.length > 0) {
+    out.devices = r.devices.map((d) => ({
+      allow: d.allow === true,
+      ...(d.type !== undefined ? { type: d.type } : {}),
+      ...(d.major !== undefined ? { major: d.major } : {}),
+      ...(d.minor !== undefined ? { minor: d.minor } : {}),
+      ...(d.access !== undefined ? { access: d.access } : {}),
+    }));
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCgroupLayout } from '../../runtime/cgroups/detect.js';
-import { parseKeyed, parseLimit, sharesToWeight, UNLIMITED_BYTES, v1Writes, v2Writes } from '../../runtime/cgroups/resources.js';
+import { deviceRuleLine, parseKeyed, parseLimit, sharesToWeight, UNLIMITED_BYTES, v1Writes, v2Writes } from '../../runtime/cgroups/resources.js';
 import { controllersToEnable } from '../../runtime/cgroups/v2.js';
 
 test('sharesToWeight: the runc/crun conversion at its fixed points', () => {
@@ -77,4 +77,18 @@ test('parseCgroupLayout: hybrid is v1, unified is v2, combined hierarchies are k
   assert.deepEqual(c.version === 1 && c.hierarchies[0], { mountPoint: '/sys/fs/cgroup/cpu,cpuacct', controllers: ['cpu', 'cpuacct'] });
   assert.deepEqual(parseCgroupLayout(unified), { version: 2, root: '/sys/fs/cgroup' });
   assert.throws(() => parseCgroupLayout(''), /no cgroup v1 hierarchy/);
+});
+
+test('deviceRuleLine and v1 device writes keep order, deny before allow', () => {
+  assert.equal(deviceRuleLine({ allow: false, access: 'rwm' }), 'a');
+  assert.equal(deviceRuleLine({ allow: true, type: 'c', major: 1, minor: 3 }), 'c 1:3 rwm');
+  assert.equal(deviceRuleLine({ allow: true, type: 'c', major: 136, access: 'rw' }), 'c 136:* rw');
+  assert.equal(deviceRuleLine({ allow: true, type: 'b', access: 'm' }), 'b *:* m');
+  assert.throws(() => deviceRuleLine({ allow: true, type: 'x' }), /type must be a, b or c/);
+  assert.throws(() => deviceRuleLine({ allow: true, type: 'c', access: 'rwx' }), /access must be made of r, w, m/);
+  assert.deepEqual(v1Writes({ devices: [{ allow: false }, { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' }] }), [
+    { controller: 'devices', file: 'devices.deny', value: 'a' },
+    { controller: 'devices', file: 'devices.allow', value: 'c 1:5 rwm' },
+  ]);
+  assert.deepEqual(v2Writes({ devices: [{ allow: false }] }), []);
 });

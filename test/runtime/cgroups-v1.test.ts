@@ -55,6 +55,16 @@ test('v1: create sets limits in the right hierarchies, dirs lists every joined h
   assert.throws(() => m.update(path, { cpuShares: 1.5 }), /cpuShares/);
 });
 
+test('v1: device rules replace the inherited allow-all', { skip: !v1 && 'host is not cgroup v1' }, async (t) => {
+  if (!requireRoot(t)) return;
+  const m = createCgroupManager();
+  const path = base();
+  t.after(() => m.remove(path));
+  m.create(path, { devices: [{ allow: false }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, { allow: true, type: 'b', access: 'm' }] });
+  const list = readFileSync(`/sys/fs/cgroup/devices${path}/devices.list`, 'utf8').trim().split('\n').sort();
+  assert.deepEqual(list, ['b *:* m', 'c 1:3 rwm']);
+});
+
 test('v1: stats see a member process, killAll ends it, remove leaves no directory', { skip: !v1 && 'host is not cgroup v1' }, async (t) => {
   if (!requireRoot(t)) return;
   const m = createCgroupManager();

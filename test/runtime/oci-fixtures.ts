@@ -11,7 +11,7 @@ import type { OciSpec } from '../../runtime/oci/oci-types.js';
 /** APPLETS are the busybox applets linked into every test rootfs. */
 export const APPLETS = [
   'sh', 'cat', 'hostname', 'id', 'ls', 'grep', 'mount', 'sleep', 'true', 'false', 'env', 'pwd', 'echo', 'touch',
-  'head', 'tail', 'dd', 'sed', 'tr', 'sort', 'awk', 'cut', 'wc', 'test', 'kill', 'ps', 'stat', 'readlink',
+  'head', 'tail', 'dd', 'mknod', 'cut', 'sed', 'tr', 'sort', 'awk', 'wc', 'test', 'kill', 'ps', 'stat', 'readlink',
 ];
 
 /** makeRootfs fills dir with /bin/busybox and its applet links plus the empty mount points. */
@@ -120,3 +120,39 @@ export function capMask(names: string[]): string {
   }
   return mask.toString(16).padStart(16, '0');
 }
+
+/** decodeCriLog splits a CRI-format log (`TIME STREAM F|P TEXT`) back into the two streams. */
+export function decodeCriLog(text: string): { stdout: string; stderr: string } {
+  const out = { stdout: '', stderr: '' };
+  for (const line of text.split('\n')) {
+    const m = /^\S+ (stdout|stderr) ([FP]) (.*)$/s.exec(line);
+    if (!m) continue;
+    out[m[1] as 'stdout' | 'stderr'] += m[2] === 'F' ? `${m[3]}\n` : m[3];
+  }
+  return out;
+}
+
+/** OurRunResult is RunResult for Flotilla's runtime, with the OOM verdict. */
+export interface OurRunResult extends RunResult {
+  oomKilled: boolean;
+}
+
+/** ourRun runs the bundle through OciRuntime.run + wait + delete, like `runc run`, reading the CRI log. */
+export async function ourRun(
+  rt: { run(id: string, b: string, o: { logPath?: string }): Promise<unknown>; wait(id: string, t?: number): Promise<{ exitCode: number; oomKilled: boolean }>; delete(id: string, o: { force?: boolean }): Promise<void> },
+  bundleDir: string,
+  id: string,
+  timeoutMs = 20000,
+): Promise<OurRunResult> {
+  const logPath = join(bundleDir, `${id}.log`);
+  await rt.run(id, bundleDir, { logPath });
+  try {
+    const exit = await rt.wait(id, timeoutMs);
+    const streams = decodeCriLog(readFileSync(logPath, 'utf8'));
+    return { status: exit.exitCode, ...streams, oomKilled: exit.oomKilled };
+  } finally {
+    await rt.delete(id, { force: true });
+    rmSync(logPath, { force: true });
+  }
+}
+

@@ -24,6 +24,9 @@ const PROBE = [
   'if [ -s /proc/kcore ] || ls /sys/firmware/* >/dev/null 2>&1; then echo masked=no; else echo masked=yes; fi',
   'if echo 1 > /proc/sys/kernel/sysrq 2>/dev/null; then echo procsys=rw; else echo procsys=ro; fi',
   'grep -q " /sys .* ro," /proc/self/mountinfo && echo sys=ro || echo sys=rw',
+  `mknod /dev/flt-null c 1 3 && echo x > /dev/flt-null && echo nulldev=ok || echo nulldev=denied`,
+  // /dev/vcs (7:0) opens without any capability, so only the device cgroup can refuse it.
+  'if mknod /dev/flt-vcs c 7 0; then if (exec 3</dev/flt-vcs) 2>/dev/null; then echo vcsdev=open; else echo vcsdev=denied; fi; else echo vcsdev=nomknod; fi',
   'exit 7',
 ].join('; ');
 
@@ -76,6 +79,8 @@ for (const runtime of ['runc', 'crun'] as const) {
     assert.equal(f.get('masked'), 'yes');
     assert.equal(f.get('procsys'), 'ro');
     assert.equal(f.get('sys'), 'ro');
+    assert.equal(f.get('nulldev'), 'ok', 'the standard nodes stay usable');
+    assert.equal(f.get('vcsdev'), 'denied', 'the device cgroup denies a node outside the allow-list');
     assert.ok(!existsSync(`/sys/fs/cgroup/memory${cgroupsPath}`), `${runtime} removed its cgroup`);
   });
 }

@@ -86,9 +86,13 @@ test('capabilitySet: drop, add, ALL, and names without CAP_', () => {
 
 test('ociResources and cgroupResources round-trip', () => {
   const r = { memoryBytes: 1 << 24, cpuQuota: 20000, cpuPeriod: 100000, cpuShares: 256, pidsLimit: 10 };
-  assert.deepEqual(cgroupResources(ociResources(r)), r);
+  const { devices, ...limits } = cgroupResources(ociResources(r));
+  assert.deepEqual(limits, r);
+  assert.deepEqual(devices![0], { allow: false, access: 'rwm' });
+  assert.ok(devices!.some((d) => d.allow && d.type === 'c' && d.major === 1 && d.minor === 3), '/dev/null allowed');
   assert.deepEqual(cgroupResources(undefined), {});
-  assert.deepEqual(cgroupResources(ociResources({})), {});
+  const own = [{ allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }];
+  assert.deepEqual(cgroupResources(ociResources({ devices: own })).devices, own);
 });
 
 test('generateSpec: bad descriptions name the field', () => {
