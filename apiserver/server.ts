@@ -18,6 +18,7 @@ import { type ApiContext, sendJson } from './context.js';
 import { startEtcdProcess, type EtcdProcess } from './etcd-process.js';
 import { NamespaceCache } from './namespaces.js';
 import { routeDiscovery, routeResource } from './router.js';
+import { openApiDocument, openApiIndex } from './openapi.js';
 import { Storage } from './storage.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -77,7 +78,12 @@ function buildApp(ctx: ApiContext, auth: Authenticator, log: Logger, serverAddre
       return;
     }
     auth.authenticate(req.headers.authorization);
-    if (path.startsWith('/openapi') || path.startsWith('/swagger')) throw new NotFoundError(`the server does not serve OpenAPI documents (${path})`);
+    if (path === '/openapi/v3' || path === '/openapi/v3/') return sendJson(res, 200, openApiIndex());
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = openApiDocument(path.slice('/openapi/v3/'.length).replace(/\/+$/, ''));
+      if (doc) return sendJson(res, 200, doc);
+    }
+    if (path.startsWith('/openapi') || path.startsWith('/swagger')) throw new NotFoundError(`the server does not serve this OpenAPI document (${path})`);
     if (routeDiscovery(path, res, serverAddress())) return;
     if (await routeResource(ctx, req, res, path, req.query as Record<string, unknown>)) return;
     throw new NotFoundError(`the server could not find the requested resource: ${path}`);
