@@ -113,6 +113,8 @@ function schedulingRelevant(p: PodInfo): string {
 /** SchedulingQueue is the scheduler's queue of pods to place. */
 export class SchedulingQueue {
   private readonly entries = new Map<string, Entry>();
+  /** unschedulable holds the keys waiting for a cluster change, so a move does not scan the whole queue. */
+  private readonly unschedulable = new Set<string>();
   private readonly active = new MinHeap((a, b) => activeLess(a, b));
   private readonly backoff = new MinHeap((a, b) => a.time < b.time);
   private readonly initialBackoffMs: number;
@@ -137,6 +139,7 @@ export class SchedulingQueue {
   }
 
   private toActive(key: string, e: Entry): void {
+    this.unschedulable.delete(key);
     e.place = 'active';
     e.seq = ++this.seq;
     e.updated = false;
@@ -145,6 +148,7 @@ export class SchedulingQueue {
   }
 
   private toBackoff(key: string, e: Entry): void {
+    this.unschedulable.delete(key);
     e.place = 'backoff';
     e.seq = ++this.seq;
     e.updated = false;
@@ -189,6 +193,7 @@ export class SchedulingQueue {
   /** delete drops a pod (deleted, bound elsewhere, or no longer ours) from wherever it waits. */
   delete(key: string): void {
     this.entries.delete(key);
+    this.unschedulable.delete(key);
   }
 
   /** has tells whether a pod is queued or in flight. */
@@ -218,6 +223,17 @@ export class SchedulingQueue {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** requeueActive puts a popped pod back unprocessed (the scheduler stopped leading): no attempt is counted. */
+  requeueActive(qp: QueuedPod): void {
+    const e = this.entries.get(qp.podInfo.key);
+    if (e?.place === 'inflight') this.toActive(qp.podInfo.key, e);
+  }
+
+  /** interrupt wakes every waiting pop with undefined without closing the queue. */
+  interrupt(): void {
+    for (const w of this.waiters.splice(0)) w(undefined);
+  }
+
   /** done ends a pod's flight after it was bound: it leaves the queue. */
   done(key: string): void {
     const e = this.entries.get(key);
@@ -236,6 +252,7 @@ export class SchedulingQueue {
     else {
       e.place = 'unschedulable';
       e.seq = ++this.seq;
+      this.unschedulable.add(qp.podInfo.key);
     }
   }
 
@@ -250,8 +267,8 @@ export class SchedulingQueue {
   /** moveAllToActiveOrBackoff is the answer to a cluster change that may help: every unschedulable pod is retried. */
   moveAllToActiveOrBackoff(): void {
     const now = this.now();
-    for (const [key, e] of this.entries) {
-      if (e.place !== 'unschedulable') continue;
+    for (const key of [...this.unschedulable]) {
+      const e = this.entries.get(key)!;
       if (this.backoffUntil(e.qp) > now) this.toBackoff(key, e);
       else this.toActive(key, e);
     }
@@ -268,8 +285,9 @@ export class SchedulingQueue {
       const e = this.entries.get(top.key);
       if (e && e.place === 'backoff' && e.seq === top.seq) this.toActive(top.key, e);
     }
-    for (const [key, e] of this.entries) {
-      if (e.place === 'unschedulable' && now - e.qp.lastAttempt >= this.maxUnschedulableMs) this.toActive(key, e);
+    for (const key of [...this.unschedulable]) {
+      const e = this.entries.get(key)!;
+      if (now - e.qp.lastAttempt >= this.maxUnschedulableMs) this.toActive(key, e);
     }
   }
 
@@ -283,6 +301,11 @@ export class SchedulingQueue {
   /** placeOf tells where a pod waits, or undefined. */
   placeOf(key: string): Place | undefined {
     return this.entries.get(key)?.place;
+  }
+
+  /** isClosed tells whether close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** close wakes every waiting pop with undefined and refuses new pods. */
