@@ -39,6 +39,7 @@ export function ipBatch(commands: string[], options: IpBatchOptions = {}): Promi
         reject(new NetworkCommandError(`ip${where} failed (${commands.join('; ')}): ${err.trim() || `exit ${code}`}`));
       }
     });
+    child.stdin.on('error', () => undefined); // ip may exit before reading all; its status tells
     child.stdin.end(commands.join('\n') + '\n');
   });
 }

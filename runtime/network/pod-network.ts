@@ -4,7 +4,7 @@
  * end (`veth` + 8 hex of the sandbox id) is a bridge port and whose other end is `eth0` inside
  * the sandbox's network namespace, with the IP from IPAM and a default route via the gateway.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { type Cidr, gatewayOf, parseCidr } from './cidr.js';
 import { HostLocalIpam, type Allocation } from './ipam.js';
 import { ipBatch, ipJson, NetworkCommandError } from './ip-command.js';
@@ -24,6 +24,16 @@ export class NetworkNotConfiguredError extends Error {
 /** hostVethName is the host-side interface of a sandbox: `veth` + the first 8 hex chars of its id. */
 export function hostVethName(sandboxId: string): string {
   return `veth${sandboxId.slice(0, 8)}`;
+}
+
+/**
+ * linkExists says whether an interface exists in this process's network namespace. It reads
+ * /proc/self/net/dev, which follows the netns; /sys/class/net follows the netns that mounted
+ * sysfs, which is wrong for a runtime started with `nsenter --net` (as the lab does).
+ */
+export function linkExists(name: string): boolean {
+  const text = readFileSync('/proc/self/net/dev', 'utf8');
+  return text.split('\n').some((l) => l.trimStart().startsWith(`${name}:`));
 }
 
 /** SandboxNetwork is what a sandbox's network looks like once attached. */
@@ -61,13 +71,13 @@ export class PodNetwork {
   async ensureBridge(): Promise<void> {
     const cidr = this.cidr;
     if (!cidr) throw new NetworkNotConfiguredError();
-    if (this.bridgeReadyFor === cidr.text && existsSync(`/sys/class/net/${this.bridge}`)) return;
+    if (this.bridgeReadyFor === cidr.text && linkExists(this.bridge)) return;
     const gw = `${gatewayOf(cidr)}/${cidr.prefix}`;
-    if (!existsSync(`/sys/class/net/${this.bridge}`)) {
+    if (!linkExists(this.bridge)) {
       try {
         await ipBatch([`link add name ${this.bridge} type bridge`]);
       } catch (err) {
-        if (!existsSync(`/sys/class/net/${this.bridge}`)) throw err;
+        if (!linkExists(this.bridge)) throw err;
       }
     }
     const addrs = JSON.parse((await ipJson(['-4', 'addr', 'show', 'dev', this.bridge])) || '[]') as {
@@ -109,11 +119,11 @@ export class PodNetwork {
   /** detach removes the sandbox's veth pair and releases its IP; doing it twice is harmless. */
   async detach(sandboxId: string): Promise<void> {
     const hostVeth = hostVethName(sandboxId);
-    if (existsSync(`/sys/class/net/${hostVeth}`)) {
+    if (linkExists(hostVeth)) {
       try {
         await ipBatch([`link del ${hostVeth}`]);
       } catch (err) {
-        if (existsSync(`/sys/class/net/${hostVeth}`)) throw err;
+        if (linkExists(hostVeth)) throw err;
       }
     }
     this.ipam.release(sandboxId);
