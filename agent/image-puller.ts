@@ -32,6 +32,8 @@ export interface ImageResult {
 export class ImagePuller {
   private readonly present = new Map<string, { ref: string; until: number }>();
   private readonly pulling = new Map<string, Promise<string>>();
+  /** Images whose Always-pull failed lately while a local copy exists: not retried for a minute. */
+  private readonly pullFailedAt = new Map<string, number>();
 
   constructor(
     private readonly runtime: RuntimeClient,
@@ -78,6 +80,11 @@ export class ImagePuller {
         throw new AgentError('FLT_ERR_AGENT_IMAGE_NEVER_PULL', `Container image "${c.image}" is not present with pull policy of Never`);
       }
     }
+    const failedAt = this.pullFailedAt.get(c.image);
+    if (policy === 'Always' && failedAt !== undefined && Date.now() - failedAt < 60_000) {
+      const ref = await this.localRef(c.image);
+      if (ref) return { imageRef: ref, pulled: false };
+    }
     onPulling?.();
     try {
       return { imageRef: await this.pull(c.image), pulled: true };
@@ -85,7 +92,10 @@ export class ImagePuller {
       const msg = `Failed to pull image "${c.image}": ${(e as Error).message}`;
       if (policy === 'Always') {
         const ref = await this.localRef(c.image).catch(() => undefined);
-        if (ref) return { imageRef: ref, pulled: false, warning: `${msg}; using the image already present` };
+        if (ref) {
+          this.pullFailedAt.set(c.image, Date.now());
+          return { imageRef: ref, pulled: false, warning: `${msg}; using the image already present` };
+        }
       }
       throw new AgentError('FLT_ERR_AGENT_IMAGE_PULL', msg, { cause: e });
     }
