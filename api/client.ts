@@ -220,12 +220,12 @@ export class ApiClient {
   // ------------------------------------------------------------------ objects
 
   /** get reads one object. */
-  get<T extends KubeObject = KubeObject>(res: ResourceRef, name: string, namespace?: string): Promise<T> {
+  async get<T extends KubeObject = KubeObject>(res: ResourceRef, name: string, namespace?: string): Promise<T> {
     return this.json<T>('GET', objectPath(resolveResource(res), name, namespace));
   }
 
   /** list reads a collection (in one namespace, or across all when namespace is absent). */
-  list<T extends KubeObject = KubeObject>(res: ResourceRef, opts: ListOptions = {}): Promise<List<T>> {
+  async list<T extends KubeObject = KubeObject>(res: ResourceRef, opts: ListOptions = {}): Promise<List<T>> {
     let q = addParam('', 'labelSelector', opts.labelSelector);
     q = addParam(q, 'fieldSelector', opts.fieldSelector);
     q = addParam(q, 'limit', opts.limit);
@@ -235,29 +235,29 @@ export class ApiClient {
   }
 
   /** create stores a new object; the namespace defaults to obj.metadata.namespace. */
-  create<T extends KubeObject = KubeObject>(res: ResourceRef, obj: T, namespace?: string): Promise<T> {
+  async create<T extends KubeObject = KubeObject>(res: ResourceRef, obj: T, namespace?: string): Promise<T> {
     const r = resolveResource(res);
     return this.json<T>('POST', collectionPath(r, namespace ?? obj.metadata?.namespace), JSON.stringify(obj));
   }
 
   /** update replaces an object (PUT); obj.metadata.resourceVersion makes it conditional (409 when stale). */
-  update<T extends KubeObject = KubeObject>(res: ResourceRef, obj: T): Promise<T> {
+  async update<T extends KubeObject = KubeObject>(res: ResourceRef, obj: T): Promise<T> {
     return this.json<T>('PUT', objectPath(resolveResource(res), obj.metadata.name ?? '', obj.metadata.namespace), JSON.stringify(obj));
   }
 
   /** updateStatus replaces the status subresource (PUT .../status). */
-  updateStatus<T extends KubeObject = KubeObject>(res: ResourceRef, obj: T): Promise<T> {
+  async updateStatus<T extends KubeObject = KubeObject>(res: ResourceRef, obj: T): Promise<T> {
     return this.json<T>('PUT', objectPath(resolveResource(res), obj.metadata.name ?? '', obj.metadata.namespace, 'status'), JSON.stringify(obj));
   }
 
   /** patch applies a JSON merge patch (RFC 7386) to an object or one of its subresources. */
-  patch<T extends KubeObject = KubeObject>(res: ResourceRef, name: string, mergePatch: unknown, namespace?: string, subresource?: string): Promise<T> {
+  async patch<T extends KubeObject = KubeObject>(res: ResourceRef, name: string, mergePatch: unknown, namespace?: string, subresource?: string): Promise<T> {
     const body = typeof mergePatch === 'string' ? mergePatch : JSON.stringify(mergePatch);
     return this.json<T>('PATCH', objectPath(resolveResource(res), name, namespace, subresource), body, MERGE_PATCH_TYPE);
   }
 
   /** delete removes an object; the answer is the object (when deletion is graceful) or a Status. */
-  delete<T extends KubeObject = KubeObject>(res: ResourceRef, name: string, opts: DeleteOptions = {}): Promise<T | Status> {
+  async delete<T extends KubeObject = KubeObject>(res: ResourceRef, name: string, opts: DeleteOptions = {}): Promise<T | Status> {
     let q = addParam('', 'gracePeriodSeconds', opts.gracePeriodSeconds);
     q = addParam(q, 'propagationPolicy', opts.propagationPolicy);
     let body: string | undefined;
@@ -271,7 +271,7 @@ export class ApiClient {
   }
 
   /** bind assigns a pod to a node (POST pods/NAME/binding); 409 when it is already bound. */
-  bind(namespace: string, podName: string, nodeName: string): Promise<Status> {
+  async bind(namespace: string, podName: string, nodeName: string): Promise<Status> {
     const binding: Binding = {
       apiVersion: 'v1', kind: 'Binding', metadata: { name: podName, namespace },
       target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
@@ -280,17 +280,17 @@ export class ApiClient {
   }
 
   /** getSubresource reads a subresource of an object (status, scale). */
-  getSubresource<T = unknown>(res: ResourceRef, name: string, subresource: string, namespace?: string): Promise<T> {
+  async getSubresource<T = unknown>(res: ResourceRef, name: string, subresource: string, namespace?: string): Promise<T> {
     return this.json<T>('GET', objectPath(resolveResource(res), name, namespace, subresource));
   }
 
   /** getScale reads the scale subresource of a Deployment or ReplicaSet. */
-  getScale(res: ResourceRef, name: string, namespace?: string): Promise<Scale> {
+  async getScale(res: ResourceRef, name: string, namespace?: string): Promise<Scale> {
     return this.getSubresource<Scale>(res, name, 'scale', namespace);
   }
 
   /** scale sets spec.replicas through the scale subresource (a merge patch of {spec:{replicas}}). */
-  scale(res: ResourceRef, name: string, replicas: number, namespace?: string): Promise<Scale> {
+  async scale(res: ResourceRef, name: string, replicas: number, namespace?: string): Promise<Scale> {
     return this.json<Scale>('PATCH', objectPath(resolveResource(res), name, namespace, 'scale'), JSON.stringify({ spec: { replicas } }), MERGE_PATCH_TYPE);
   }
 
@@ -405,7 +405,7 @@ export class ApiClient {
   }
 
   /** logs opens a pod's log (pods/NAME/log) as a byte stream; follow keeps it open while the container runs. */
-  logs(namespace: string, pod: string, opts: LogOptions = {}): Promise<Readable> {
+  async logs(namespace: string, pod: string, opts: LogOptions = {}): Promise<Readable> {
     let q = addParam('', 'container', opts.container);
     if (opts.follow) q = addParam(q, 'follow', 'true');
     q = addParam(q, 'tailLines', opts.tailLines);

@@ -32,6 +32,28 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
+ * subsetEqual tells whether everything `desired` says is also in `live`: objects may carry more
+ * keys in live (server defaults such as a container's imagePullPolicy), arrays match element-wise.
+ */
+export function subsetEqual(desired: unknown, live: unknown): boolean {
+  if (desired === live) return true;
+  if (Array.isArray(desired)) return Array.isArray(live) && desired.length === live.length && desired.every((v, i) => subsetEqual(v, live[i]));
+  if (isObject(desired)) return isObject(live) && Object.entries(desired).every(([k, v]) => v === undefined || subsetEqual(v, live[k]));
+  return false;
+}
+
+/**
+ * unchangedValue decides for a non-object field (a scalar or a list): unchanged when live already
+ * holds what the manifest says and, for a list, the manifest did not change it since the last
+ * apply (an element's dropped field would not show as a difference against live).
+ */
+function unchangedValue(last: Json | undefined, desired: Json, live: Json | undefined): boolean {
+  if (!subsetEqual(desired, live)) return false;
+  if (Array.isArray(desired) && last !== undefined && !deepEqual(last, desired)) return false;
+  return true;
+}
+
+/**
  * threeWayPatch computes the JSON merge patch that takes `live` to `desired`, removing what
  * `last` (the previous manifest) had and `desired` dropped. An empty object means no change.
  */
@@ -44,7 +66,7 @@ export function threeWayPatch(last: Json | undefined, desired: Json, live: Json 
     if (isObject(dv) && isObject(lv)) {
       const sub = threeWayPatch(isObject(last) ? last[k] : undefined, dv, lv);
       if (Object.keys(sub).length) patch[k] = sub;
-    } else if (!deepEqual(dv, lv)) {
+    } else if (!unchangedValue(isObject(last) ? last[k] : undefined, dv, lv)) {
       patch[k] = dv;
     }
   }

@@ -57,3 +57,21 @@ test('threeWayPatch and applyMergePatch follow RFC 7386', () => {
   assert.deepEqual(threeWayPatch({ a: 1, b: 2 }, { a: 1, c: 3 }, { a: 1, b: 2, d: 4 }), { c: 3, b: null });
   assert.deepEqual(applyMergePatch({ a: { x: 1, y: 2 }, b: [1] }, { a: { y: null, z: 3 }, b: [2] }), { a: { x: 1, z: 3 }, b: [2] });
 });
+
+test('server defaults inside list elements (a container\'s imagePullPolicy) do not count as a change', () => {
+  const m = manifest('nginx:1');
+  const l = live(m);
+  (l as unknown as { spec: { containers: Record<string, unknown>[] } }).spec.containers[0].imagePullPolicy = 'IfNotPresent';
+  assert.deepEqual(planApply(m, l), { action: 'unchanged' });
+});
+
+test('a field dropped from a list element since the last apply replaces the list', () => {
+  const withCommand = manifest('nginx:1');
+  (withCommand as unknown as { spec: { containers: Record<string, unknown>[] } }).spec.containers[0].command = ['sleep', '1'];
+  const l = live(withCommand);
+  const plan = planApply(manifest('nginx:1'), l);
+  assert.equal(plan.action, 'configure');
+  if (plan.action === 'configure') {
+    assert.deepEqual((plan.object as unknown as { spec: { containers: unknown[] } }).spec.containers, [{ name: 'c', image: 'nginx:1' }]);
+  }
+});

@@ -1,0 +1,248 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ApiClient } from '../../api/client.js';
+import { formatClientConfig } from '../../api/config.js';
+import type { Event, Pod } from '../../api/types.js';
+import { startControlPlane } from '../helpers/control-plane.js';
+
+type ControlPlane = Awaited<ReturnType<typeof startControlPlane>>;
+const FLOTCTL = resolve('bin/flotctl');
+let cp: ControlPlane;
+let client: ApiClient;
+let dir: string;
+let configFile: string;
+
+before(async () => {
+  cp = await startControlPlane();
+  client = new ApiClient({ server: cp.url, token: cp.token, ca: cp.caPem });
+  dir = mkdtempSync(join(tmpdir(), 'flotilla-flotctl-'));
+  configFile = join(dir, 'flotctl.yaml');
+  writeFileSync(configFile, formatClientConfig({ server: cp.url, token: cp.token, caFile: cp.caFile }));
+});
+after(async () => {
+  client?.close();
+  await cp?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** flotctl runs bin/flotctl with the test's config and returns its exit code and output. */
+function flotctl(args: string[], opts: { stdin?: string; env?: Record<string, string | undefined> } = {}): Promise<Run> {
+  const env: Record<string, string | undefined> = { ...process.env, FLOTILLA_CONFIG: configFile, ...opts.env };
+  delete env.FLOTILLA_DEBUG;
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, [FLOTCTL, ...args], { env, cwd: dir });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c) => (out += c));
+    p.stderr.on('data', (c) => (err += c));
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      rej(new Error(`flotctl ${args.join(' ')} did not finish within 20 s; stdout: ${out} stderr: ${err}`));
+    }, 20_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      res({ code: code ?? -1, out, err });
+    });
+    p.stdin.end(opts.stdin ?? '');
+  });
+}
+
+function write(name: string, text: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+const podYaml = (name: string, image = 'busybox:1', labels = 'app: web') => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  labels:
+    ${labels}
+spec:
+  containers:
+  - name: main
+    image: ${image}
+`;
+
+test('apply creates, then reports unchanged, then configured after an edit', async () => {
+  const f = write('web.yaml', `${podYaml('web-1')}---\n${podYaml('web-2')}`);
+  let r = await flotctl(['apply', '-f', f]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'pod/web-1 created\npod/web-2 created\n');
+  r = await flotctl(['apply', '-f', f]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'pod/web-1 unchanged\npod/web-2 unchanged\n');
+  write('web.yaml', `${podYaml('web-1', 'busybox:2')}---\n${podYaml('web-2')}`);
+  r = await flotctl(['apply', '-f', f]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'pod/web-1 configured\npod/web-2 unchanged\n');
+  const live = await client.get<Pod>('pods', 'web-1', 'default');
+  assert.equal(live.spec.containers[0].image, 'busybox:2');
+});
+
+test('apply reads JSON from stdin and a directory of manifests', async () => {
+  const json = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stdin-1', labels: { app: 'stdin' } }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } });
+  const r = await flotctl(['apply', '-f', '-'], { stdin: json });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'pod/stdin-1 created\n');
+});
+
+test('get prints the server table aligned like kubectl, with -o wide, -l, -A, -o name|yaml|json', async () => {
+  await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'get-1', labels: { app: 'get' } }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'default');
+  let r = await flotctl(['get', 'pods', '-l', 'app=get']);
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trimEnd().split('\n');
+  assert.match(lines[0], /^NAME {3,}READY {3}STATUS {4}RESTARTS {3}AGE$/);
+  assert.match(lines[1], /^get-1 {3,}0\/1 {5}Pending {3}0 {10}\d+s$/);
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0].indexOf('READY'), lines[1].indexOf('0/1'), 'columns line up');
+
+  r = await flotctl(['get', 'po', 'get-1', '-o', 'wide']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out.split('\n')[0], /^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE$/);
+  assert.match(r.out.split('\n')[1], /^get-1 .* <none> +<none>$/);
+
+  r = await flotctl(['get', 'pods', '-A', '-l', 'app=get']);
+  assert.match(r.out.split('\n')[0], /^NAMESPACE +NAME +READY/);
+  assert.match(r.out.split('\n')[1], /^default +get-1 /);
+
+  r = await flotctl(['get', 'pods', '-l', 'app=get', '-o', 'name']);
+  assert.equal(r.out, 'pod/get-1\n');
+
+  r = await flotctl(['get', 'pod', 'get-1', '-o', 'yaml']);
+  const y = parseYaml(r.out) as Pod;
+  assert.equal(y.kind, 'Pod');
+  assert.equal(y.metadata.name, 'get-1');
+
+  r = await flotctl(['get', 'pods', '-l', 'app=get', '-o', 'json']);
+  const j = JSON.parse(r.out) as { kind: string; items: Pod[] };
+  assert.equal(j.kind, 'List');
+  assert.deepEqual(j.items.map((p) => [p.kind, p.metadata.name]), [['Pod', 'get-1']]);
+
+  r = await flotctl(['get', 'pods', '-l', 'app=nothing-has-this']);
+  assert.equal(r.code, 0);
+  assert.equal(r.out, '');
+  assert.equal(r.err, 'No resources found in default namespace.\n');
+
+  r = await flotctl(['get', 'namespaces']);
+  assert.match(r.out, /^NAME +STATUS +AGE\n/);
+  assert.match(r.out, /\ndefault +Active +\d+[smhd]/);
+});
+
+test('get -w prints the table, then a row per change', async () => {
+  await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'watch-1', labels: { app: 'watch' } }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'default');
+  const p = spawn(process.execPath, [FLOTCTL, 'get', 'pods', '-w', '-l', 'app=watch'], { env: { ...process.env, FLOTILLA_CONFIG: configFile } });
+  let out = '';
+  p.stdout.on('data', (c) => (out += c));
+  try {
+    const deadline = Date.now() + 15_000;
+    const waitOut = async (re: RegExp, what: string) => {
+      while (!re.test(out)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output so far:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await waitOut(/watch-1/, 'the first table');
+    await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'watch-2', labels: { app: 'watch' } }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'default');
+    await waitOut(/watch-2/, 'a row for the new pod');
+    const lines = out.trimEnd().split('\n');
+    assert.match(lines[0], /^NAME +READY +STATUS +RESTARTS +AGE$/);
+    assert.match(lines[lines.length - 1], /^watch-2 +0\/1 +Pending /);
+    assert.equal(lines[0].indexOf('READY'), lines[lines.length - 1].indexOf('0/1'), 'watch rows keep the columns');
+  } finally {
+    p.kill('SIGTERM');
+  }
+});
+
+test('describe shows the object and its events', async () => {
+  await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'desc-1', labels: { app: 'desc' } }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'default');
+  const ev: Event = {
+    apiVersion: 'v1', kind: 'Event', metadata: { name: 'desc-1.1', namespace: 'default' },
+    involvedObject: { kind: 'Pod', name: 'desc-1', namespace: 'default' },
+    reason: 'Scheduled', message: 'Successfully assigned default/desc-1 to node-1', type: 'Normal',
+    source: { component: 'default-scheduler' }, firstTimestamp: new Date().toISOString(), lastTimestamp: new Date().toISOString(), count: 1,
+  };
+  await client.create('events', ev, 'default');
+  const r = await flotctl(['describe', 'pod', 'desc-1']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^Name: +desc-1$/m);
+  assert.match(r.out, /^Namespace: +default$/m);
+  assert.match(r.out, /^Labels: +app=desc$/m);
+  assert.match(r.out, /^Status: +Pending$/m);
+  assert.match(r.out, /^ {4}Image: +busybox:1$/m);
+  assert.match(r.out, /^Events:\n {2}Type +Reason +Age +From +Message\n/m);
+  assert.match(r.out, /^ {2}Normal +Scheduled +\d+s +default-scheduler +Successfully assigned default\/desc-1 to node-1$/m);
+});
+
+test('delete by name and by file prints what it deleted and waits until it is gone', async () => {
+  const f = write('del.yaml', podYaml('del-1'));
+  assert.equal((await flotctl(['apply', '-f', f])).code, 0);
+  await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'del-2' }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'default');
+  let r = await flotctl(['delete', 'pod', 'del-2']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'pod "del-2" deleted\n');
+  r = await flotctl(['delete', '-f', f]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'pod "del-1" deleted\n');
+  r = await flotctl(['get', 'pod', 'del-1']);
+  assert.equal(r.code, 1);
+  assert.equal(r.err, 'Error from server (NotFound): pods "del-1" not found\n');
+  r = await flotctl(['delete', 'pod', 'del-1']);
+  assert.equal(r.code, 1);
+  assert.equal(r.err, 'Error from server (NotFound): pods "del-1" not found\n');
+});
+
+test('mistakes are one clear line and a non-zero exit, without a stack', async () => {
+  const bad = write('bad.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n');
+  let r = await flotctl(['apply', '-f', bad]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, new RegExp(`^error: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: `));
+  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+
+  const noKind = write('nokind.yaml', `${podYaml('nk-1')}---\napiVersion: v1\nmetadata:\n  name: x\n`);
+  r = await flotctl(['apply', '-f', noKind]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /nokind\.yaml: document 2 \(line \d+\): "kind" not set/);
+  assert.equal(r.out, '', 'nothing is applied when a document is bad');
+
+  r = await flotctl(['get', 'widgets']);
+  assert.equal(r.code, 1);
+  assert.equal(r.err, 'error: the server doesn\'t have a resource type "widgets"\n');
+
+  const invalid = write('invalid.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: Not_A_Name\nspec:\n  containers:\n  - name: m\n    image: busybox\n');
+  r = await flotctl(['apply', '-f', invalid]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^Error from server \(Invalid\): Pod "Not_A_Name" is invalid: metadata\.name/);
+
+  r = await flotctl(['get', 'pods'], { env: { FLOTILLA_CONFIG: join(dir, 'missing.yaml') } });
+  assert.equal(r.code, 1);
+  assert.match(r.err, /missing\.yaml \(from FLOTILLA_CONFIG\) does not exist; pass --server/);
+
+  r = await flotctl(['get', 'pods', '--token', 'wrong']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^Error from server \(Unauthorized\)/);
+
+  r = await flotctl(['frobnicate']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^error: unknown command "frobnicate"/);
+});
+
+test('--server and --token work without a config file', async () => {
+  const caFile = write('ca.crt', cp.caPem);
+  const r = await flotctl(['get', 'ns', 'default', '--server', cp.url, '--token', cp.token, '--certificate-authority', caFile], { env: { FLOTILLA_CONFIG: undefined, HOME: dir } });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^default +Active/m);
+});
