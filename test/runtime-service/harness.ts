@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { RuntimeClient } from '../../runtime/client.js';
 import { createCgroupManager } from '../../runtime/cgroups/detect.js';
 import { buildBusyboxImage } from '../../runtime/images/example-image.js';
-import { openImageStore } from '../../runtime/service/wiring.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -58,8 +57,20 @@ export class RuntimeHarness {
     execFileSync('ip', ['-n', this.netns, 'link', 'set', 'lo', 'up']);
     const tar = join(this.dir, 'busybox.tar');
     await buildBusyboxImage(tar);
-    const store = await openImageStore(this.root);
-    await store.importFile(tar);
+    // Through the CLI, as an operator would: `flotilla runtime import FILE --root-dir DIR`.
+    const out = this.flotilla(['runtime', 'import', tar, '--root-dir', this.root]);
+    if (!/imported .*busybox:latest/.test(out)) throw new Error(`flotilla runtime import printed: ${out}`);
+  }
+
+  /** flotilla runs the CLI to completion and returns its stdout (throws with stderr on failure). */
+  flotilla(args: string[], opts: { allowFail?: boolean } = {}): string {
+    try {
+      return execFileSync(process.execPath, [join(REPO, 'bin/flotilla'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; status?: number };
+      if (opts.allowFail) return `${e.stdout ?? ''}${e.stderr ?? ''}`;
+      throw new Error(`flotilla ${args.join(' ')} failed (${e.status}): ${e.stderr ?? ''}`);
+    }
   }
 
   /** start launches `flotilla runtime` in the namespace and connects a client. */

@@ -155,6 +155,23 @@ test('runtime service: pods, containers, networking and cleanup over gRPC', asyn
     await rejectsWith(c.startContainer({ containerId: client }), GrpcStatus.FAILED_PRECONDITION, /running, not created/);
   });
 
+  await t.test('flotilla crictl shows pods, containers and images, and execs', async () => {
+    const crictl = (...args: string[]): string => h.flotilla(['crictl', '--socket', h.socket, ...args]);
+    const pods = crictl('pods').split('\n');
+    assert.match(pods[0]!, /^POD ID\s+CREATED\s+STATE\s+NAME\s+NAMESPACE\s+ATTEMPT\s+RUNTIME$/);
+    assert.ok(pods.some((l) => l.startsWith(a.slice(0, 13)) && /\bReady\s+pod-a\s+default\b/.test(l)), pods.join('\n'));
+    const ps = crictl('ps');
+    assert.match(ps, new RegExp(`^${client.slice(0, 13)}\\s+busybox:latest\\s+.*Running\\s+client\\s+0\\s+${a.slice(0, 13)}\\s+pod-a$`, 'm'));
+    assert.match(crictl('images'), /^docker\.io\/library\/busybox\s+latest\s+[0-9a-f]{13}\s+\S+$/m);
+    assert.equal(crictl('exec', client.slice(0, 12), 'echo', 'via-crictl'), 'via-crictl\n');
+    const inspect = JSON.parse(crictl('inspect', client)) as { status: { state: string }; info: { pid: number } };
+    assert.equal(inspect.status.state, 'CONTAINER_RUNNING');
+    assert.ok(inspect.info.pid > 0);
+    assert.match(crictl('inspectp', a), /"ip": "10\.244\.7\.\d+"/);
+    const bad = h.flotilla(['crictl', '--socket', h.socket, 'inspect', 'nope'], { allowFail: true });
+    assert.match(bad, /ContainerStatus: container "nope" not found/);
+  });
+
   await t.test('exits: Completed, Error with its code, SIGKILL after the grace period, OOMKilled', async () => {
     const fails = await run(a, podA, ctr('fails', ['sh', '-c', 'echo bye; exit 3']));
     const st = await waitExited(fails);
@@ -162,6 +179,7 @@ test('runtime service: pods, containers, networking and cleanup over gRPC', asyn
     assert.equal(st.reason, 'Error');
     assert.ok(st.finishedAt >= st.startedAt);
     assert.match(readFileSync(st.logPath, 'utf8'), /^\S+ stdout F bye$/m);
+    assert.equal(h.flotilla(['crictl', '--socket', h.socket, 'logs', fails]), 'bye\n');
     await rejectsWith(c.execSync({ containerId: fails, cmd: ['true'] }), GrpcStatus.FAILED_PRECONDITION, /not running/);
 
     const polite = await run(a, podA, ctr('polite', ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']));
