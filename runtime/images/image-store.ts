@@ -65,9 +65,13 @@ export class ImageStore {
     return next;
   }
 
+  /** pin keeps content an operation is using safe from removal until the returned release is called. */
   private pin(digests: string[]): () => void {
     for (const d of digests) this.pinned.set(d, (this.pinned.get(d) ?? 0) + 1);
+    let released = false;
     return () => {
+      if (released) return;
+      released = true;
       for (const d of digests) {
         const n = (this.pinned.get(d) ?? 1) - 1;
         if (n <= 0) this.pinned.delete(d);
@@ -80,11 +84,17 @@ export class ImageStore {
   async pull(ref: string, opts: PullOptions = {}): Promise<ImageRecord> {
     const parsed = parseReference(ref);
     const releases: (() => void)[] = [];
+    const touched: string[] = [];
+    const unpin = () => { for (const release of releases.splice(0)) release(); };
     try {
-      const img = await pullImage(parsed, this.blobs, opts, (digest) => releases.push(this.pin([digest])));
+      const img = await pullImage(parsed, this.blobs, opts, (digest) => { touched.push(digest); releases.push(this.pin([digest])); });
       return publicRecord(await this.register(img));
+    } catch (err) {
+      unpin();
+      await this.serial(() => this.dropUnreferenced(touched)); // a failed pull leaves no content behind
+      throw err;
     } finally {
-      for (const release of releases) release();
+      unpin();
     }
   }
 
@@ -139,7 +149,15 @@ export class ImageStore {
     const chain = chainIds(diffIds);
     const release = this.pin([img.manifestDigest, img.config.digest, ...img.layers.map((l) => l.digest), ...chain]);
     try {
-      for (let i = 0; i < chain.length; i++) await this.unpack(img.layers[i]!.digest, diffIds[i]!, chain.slice(0, i + 1));
+      for (let i = 0; i < chain.length; i++) {
+        try {
+          await this.unpack(img.layers[i]!.digest, diffIds[i]!, chain.slice(0, i + 1));
+        } catch (err) {
+          release();
+          await this.serial(() => this.dropUnreferenced([], chain.slice(0, i)));
+          throw err;
+        }
+      }
       return await this.serial(async () => {
         const old = this.index.get(img.config.digest);
         const rec: StoredImage = {

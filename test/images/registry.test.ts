@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import * as fsp from 'node:fs/promises';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { isImageError } from '../../runtime/images/errors.js';
+import { ImageStore } from '../../runtime/images/image-store.js';
+import { sha256Digest } from '../../runtime/images/oci.js';
+import { parseChallenge } from '../../runtime/images/registry-client.js';
+import { pushImage, pushManifest, registryBlobFile, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { requireCommand, requireRoot } from '../helpers/root.js';
+import { dir, file, listTree, makeImage, makeIndex, tempDir, type TestImage } from './fixtures.js';
+
+const EMPTY_STORE = ['blobs', 'blobs/sha256', 'images', 'layers', 'leases', 'tmp'];
+let registry: TestRegistry | undefined;
+
+before(async () => {
+  if (process.getuid?.() !== 0) return;
+  registry = await startRegistry();
+});
+after(async () => {
+  await registry?.stop();
+});
+
+async function newStore(t: { after: (fn: () => Promise<void>) => void }): Promise<{ store: ImageStore; root: string }> {
+  const work = await tempDir('pull');
+  t.after(() => fsp.rm(work, { recursive: true, force: true }));
+  const root = path.join(work, 'store');
+  const store = new ImageStore(root);
+  await store.init();
+  return { store, root };
+}
+
+async function ready(t: Parameters<typeof requireRoot>[0]): Promise<TestRegistry | undefined> {
+  if (!requireRoot(t, 'unpacking pulled layers')) return undefined;
+  if (!(await requireCommand(t, 'docker-registry'))) return undefined;
+  assert.ok(registry, 'docker-registry started');
+  return registry;
+}
+
+test('pull by tag and by digest from a real registry, with progress', async (t) => {
+  const reg = await ready(t);
+  if (!reg) return;
+  const { store, root } = await newStore(t);
+  const img = makeImage([[dir('srv'), file('srv/a.txt', 'a'.repeat(100_000))], [file('srv/b.txt', 'b')]], { label: 'by-tag' });
+  const manifestDigest = await pushImage(reg.url, 'team/app', img, 'v1');
+  const progress = new Map<string, { done: number; total: number }>();
+  const rec = await store.pull(`${reg.host}/team/app:v1`, { onProgress: (p) => progress.set(p.layer, { done: p.done, total: p.total }) });
+  assert.equal(rec.id, img.imageId);
+  assert.deepEqual(rec.repoTags, [`${reg.host}/team/app:v1`]);
+  assert.deepEqual(rec.repoDigests, [`${reg.host}/team/app@${manifestDigest}`]);
+  assert.deepEqual(rec.config.cmd, ['sh']);
+  for (const l of img.layers) assert.deepEqual(progress.get(l.desc.digest), { done: l.desc.size, total: l.desc.size }, `progress of ${l.desc.digest}`);
+  for (const l of img.layers) assert.ok((await fsp.stat(path.join(root, 'blobs/sha256', l.desc.digest.slice(7)))).isFile());
+  assert.equal((await fsp.readdir(path.join(root, 'layers'))).length, 2);
+
+  const byDigest = await store.pull(`${reg.host}/team/app@${manifestDigest}`);
+  assert.equal(byDigest.id, img.imageId, 'same image by digest');
+  assert.equal(store.status(`${reg.host}/team/app@${manifestDigest}`)?.id, img.imageId);
+  assert.equal(store.list().length, 1);
+
+  const docker = makeImage([[file('d', 'docker media types, uncompressed')]], { docker: true, gzip: false, label: 'docker' });
+  await pushImage(reg.url, 'team/docker', docker, 'latest');
+  const drec = await store.pull(`${reg.host}/team/docker`);
+  assert.equal(drec.id, docker.imageId);
+  assert.equal(store.list().length, 2);
+});
+
+test('an index resolves to linux/amd64; one without it is refused', async (t) => {
+  const reg = await ready(t);
+  if (!reg) return;
+  const { store, root } = await newStore(t);
+  const amd = makeImage([[file('arch', 'amd64')]], { arch: 'amd64' });
+  const arm = makeImage([[file('arch', 'arm64')]], { arch: 'arm64' });
+  await pushImage(reg.url, 'multi', arm);
+  await pushImage(reg.url, 'multi', amd);
+  for (const docker of [false, true]) {
+    const index = makeIndex([{ image: arm, arch: 'arm64' }, { image: amd, arch: 'amd64' }], docker);
+    const tag = docker ? 'list' : 'index';
+    const indexDigest = await pushManifest(reg.url, 'multi', tag, index);
+    const rec = await store.pull(`${reg.host}/multi:${tag}`);
+    assert.equal(rec.id, amd.imageId, `${tag} resolves to the amd64 image`);
+    assert.ok(rec.repoDigests.includes(`${reg.host}/multi@${indexDigest}`), 'the repo digest is the index digest');
+  }
+  const layerDirs = await fsp.readdir(path.join(root, 'layers'));
+  assert.deepEqual(layerDirs, [amd.layers[0]!.diffId.slice(7)], 'only the amd64 layer was unpacked');
+
+  await pushManifest(reg.url, 'multi', 'armonly', makeIndex([{ image: arm, arch: 'arm64' }]));
+  await assert.rejects(store.pull(`${reg.host}/multi:armonly`), (err: unknown) =>
+    isImageError(err, 'FLT_ERR_IMAGE_PLATFORM') && err.message.includes('linux/arm64'));
+  await assert.rejects(store.pull(`${reg.host}/multi:nosuchtag`), (err: unknown) =>
+    isImageError(err, 'FLT_ERR_IMAGE_NOT_FOUND') && err.message.includes(`${reg.host}/multi:nosuchtag`));
+});
+
+test('a blob that does not match its digest is refused and nothing stays in the store', async (t) => {
+  const reg = await ready(t);
+  if (!reg) return;
+  const { store, root } = await newStore(t);
+  const img = makeImage([[file('good', 'fine')], [file('evil', 'x'.repeat(5000))]], { label: 'tampered' });
+  await pushImage(reg.url, 'tampered', img, 'v1');
+  const bad = img.layers[1]!.desc.digest;
+  const onDisk = registryBlobFile(reg.storage, bad);
+  const bytes = await fsp.readFile(onDisk);
+  bytes[bytes.length - 10] ^= 0xff; // same size, different content
+  await fsp.writeFile(onDisk, bytes);
+  await assert.rejects(store.pull(`${reg.host}/tampered:v1`), (err: unknown) => {
+    assert.ok(isImageError(err, 'FLT_ERR_IMAGE_DIGEST_MISMATCH'), String(err));
+    assert.ok(err.message.includes(bad), `names the digest: ${err.message}`);
+    return true;
+  });
+  assert.equal(store.list().length, 0);
+  assert.deepEqual(await listTree(root), EMPTY_STORE, 'no blob, layer, record or temp file');
+});
+
+test('concurrent pulls of one image share the layers and both succeed', async (t) => {
+  const reg = await ready(t);
+  if (!reg) return;
+  const { store, root } = await newStore(t);
+  const img = makeImage([[file('big', 'z'.repeat(300_000))], [file('small', 's')]], { label: 'concurrent' });
+  await pushImage(reg.url, 'conc', img, 'a');
+  await pushManifest(reg.url, 'conc', 'b', img.manifestBytes);
+  const [a, b] = await Promise.all([store.pull(`${reg.host}/conc:a`), store.pull(`${reg.host}/conc:b`)]);
+  assert.equal(a.id, b.id);
+  assert.deepEqual(store.status(a.id)?.repoTags, [`${reg.host}/conc:a`, `${reg.host}/conc:b`]);
+  assert.equal((await fsp.readdir(path.join(root, 'blobs/sha256'))).length, 4);
+  assert.equal((await fsp.readdir(path.join(root, 'layers'))).length, 2);
+  assert.deepEqual(await fsp.readdir(path.join(root, 'tmp')), []);
+});
+
+/** tokenRegistry is a tiny v2 server on loopback that demands a Bearer token from its own token endpoint. */
+async function tokenRegistry(img: TestImage, creds: { user: string; pass: string }): Promise<{ host: string; close: () => Promise<void>; tokenRequests: string[] }> {
+  const blobs = new Map<string, Buffer>([[img.config.digest, img.configBytes], ...img.layers.map((l): [string, Buffer] => [l.desc.digest, l.blob])]);
+  const tokenRequests: string[] = [];
+  const token = 'secret-token-123';
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    const addr = server.address() as AddressInfo;
+    if (url.pathname === '/token') {
+      tokenRequests.push(url.search);
+      const basic = `Basic ${Buffer.from(`${creds.user}:${creds.pass}`).toString('base64')}`;
+      if (req.headers.authorization !== basic) { res.writeHead(401).end(); return; }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token }));
+      return;
+    }
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${addr.port}/token",service="test-registry",scope="repository:private/app:pull"` }).end();
+      return;
+    }
+    const m = /^\/v2\/private\/app\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
+    if (m?.[1] === 'manifests' && (m[2] === 'v1' || m[2] === img.manifestDigest)) {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': img.manifestDigest }).end(img.manifestBytes);
+    } else if (m?.[1] === 'blobs' && blobs.has(m[2]!)) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(blobs.get(m[2]!));
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]}');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { host, tokenRequests, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+}
+
+test('the Bearer token flow is followed with the given credentials, and bad ones are refused', async (t) => {
+  if (!requireRoot(t, 'unpacking pulled layers')) return;
+  const { store, root } = await newStore(t);
+  const img = makeImage([[file('private', 'p')]], { label: 'auth' });
+  const srv = await tokenRegistry(img, { user: 'alice', pass: 's3cret' });
+  t.after(() => srv.close());
+  await assert.rejects(store.pull(`${srv.host}/private/app:v1`, { auth: { username: 'alice', password: 'wrong' } }), (err: unknown) =>
+    isImageError(err, 'FLT_ERR_IMAGE_AUTH') && /token server .* HTTP 401/.test(err.message));
+  const rec = await store.pull(`${srv.host}/private/app:v1`, { auth: { username: 'alice', password: 's3cret' } });
+  assert.equal(rec.id, img.imageId);
+  assert.ok(srv.tokenRequests.at(-1)!.includes('service=test-registry') && srv.tokenRequests.at(-1)!.includes('scope=repository%3Aprivate%2Fapp%3Apull'), srv.tokenRequests.join(' '));
+  assert.equal(sha256Digest(await fsp.readFile(path.join(root, 'blobs/sha256', img.layers[0]!.desc.digest.slice(7)))), img.layers[0]!.desc.digest);
+  assert.deepEqual(parseChallenge('Bearer realm="https://auth.example/token",service="reg",scope="repository:a/b:pull"'), {
+    scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'reg', scope: 'repository:a/b:pull' },
+  });
+});
+
+test('an unreachable registry gives a clear error', async (t) => {
+  if (!requireRoot(t, 'unpacking pulled layers')) return;
+  const { store } = await newStore(t);
+  const srv = http.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  await assert.rejects(store.pull(`127.0.0.1:${port}/nothing:here`), (err: unknown) =>
+    isImageError(err, 'FLT_ERR_IMAGE_REGISTRY') && err.message.includes(`cannot reach http://127.0.0.1:${port}`));
+});
