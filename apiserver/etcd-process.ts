@@ -18,6 +18,8 @@ export interface EtcdProcess {
   /** exited resolves when the child ends (for any reason) with its exit code or signal. */
   exited: Promise<string>;
   stop(): Promise<void>;
+  clientPort: number;
+  peerPort: number;
 }
 
 /** EtcdProcessOptions: where etcd keeps its data, and where its log goes. */
@@ -29,6 +31,9 @@ export interface EtcdProcessOptions {
   timeoutMs?: number;
   /** Skip fsync (tests and benchmarks only). */
   unsafeNoFsync?: boolean;
+  /** Fixed ports (a restart after a crash keeps the endpoints clients already hold); free ones when absent. */
+  clientPort?: number;
+  peerPort?: number;
 }
 
 /** freePort asks the kernel for a free loopback TCP port. */
@@ -65,8 +70,8 @@ async function waitHealthy(url: string, child: ChildProcess, deadline: number, l
 }
 
 async function spawnOnce(opts: EtcdProcessOptions): Promise<EtcdProcess> {
-  const clientPort = await freePort();
-  let peerPort = await freePort();
+  const clientPort = opts.clientPort ?? (await freePort());
+  let peerPort = opts.peerPort ?? (await freePort());
   while (peerPort === clientPort) peerPort = await freePort();
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
@@ -102,7 +107,7 @@ async function spawnOnce(opts: EtcdProcessOptions): Promise<EtcdProcess> {
     await stop();
     throw err;
   }
-  return { endpoints: [client], pid: child.pid!, exited, stop };
+  return { endpoints: [client], pid: child.pid!, exited, stop, clientPort, peerPort };
 }
 
 /** startEtcdProcess starts etcd with data under opts.dataDir and resolves once it is healthy (retrying if a port was taken). */
@@ -116,8 +121,48 @@ export async function startEtcdProcess(opts: EtcdProcessOptions): Promise<EtcdPr
       return await spawnOnce(opts);
     } catch (err) {
       lastErr = err;
-      if (!(err instanceof Error) || !/exited/.test(err.message)) break;
+      if (!(err instanceof Error) || !/exited/.test(err.message) || opts.clientPort !== undefined) break;
     }
   }
   throw lastErr;
+}
+
+/** SupervisedEtcd is an etcd that is restarted on the same ports when it dies unexpectedly. */
+export interface SupervisedEtcd {
+  endpoints: string[];
+  /** The PID of the current child. */
+  pid(): number;
+  stop(): Promise<void>;
+}
+
+/** superviseEtcd starts etcd and restarts it (same ports, same data) when it exits without stop(); onEvent reports restarts. */
+export async function superviseEtcd(opts: EtcdProcessOptions, onEvent: (msg: string) => void = () => {}): Promise<SupervisedEtcd> {
+  let current = await startEtcdProcess(opts);
+  let stopping = false;
+  let restarts = 0;
+  const watch = (p: EtcdProcess): void => {
+    void p.exited.then(async (why) => {
+      if (stopping) return;
+      restarts++;
+      onEvent(`etcd (pid ${p.pid}) exited (${why}); restarting it (restart ${restarts})`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(restarts, 5))));
+      if (stopping) return;
+      try {
+        current = await startEtcdProcess({ ...opts, clientPort: p.clientPort, peerPort: p.peerPort });
+        watch(current);
+      } catch (err) {
+        onEvent(`etcd restart failed: ${err instanceof Error ? err.message : String(err)}`);
+        watch(p);
+      }
+    });
+  };
+  watch(current);
+  return {
+    endpoints: current.endpoints,
+    pid: () => current.pid,
+    async stop() {
+      stopping = true;
+      await current.stop();
+    },
+  };
 }
