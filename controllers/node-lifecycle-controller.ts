@@ -10,6 +10,13 @@ import { judgeNode, shouldEvict } from './node-lifecycle-logic.js';
 import { assignPodCIDRs } from './pod-cidr-logic.js';
 import { silentLogger, type Logger, type ObjectCache, type Writer } from './shared.js';
 
+/** NodeLifecycleTiming: how often nodes are checked, and the grace and eviction delays (Kubernetes' 40 s and 60 s by default). */
+export interface NodeLifecycleTiming {
+  periodMs?: number;
+  graceMs?: number;
+  evictionMs?: number;
+}
+
 /** NodeLifecycleController checks every node on a period and on every node change. */
 export class NodeLifecycleController {
   private timer?: NodeJS.Timeout;
@@ -21,13 +28,13 @@ export class NodeLifecycleController {
     private readonly pods: ObjectCache<Pod>,
     private readonly writer: Writer,
     private readonly log: Logger = silentLogger,
-    private readonly periodMs = 5_000,
+    private readonly timing: NodeLifecycleTiming = {},
   ) {}
 
   /** start assigns CIDRs on node events and checks heartbeats every periodMs. */
   start(): void {
     this.nodes.on('add', () => void this.allocateCIDRs());
-    this.timer = setInterval(() => void this.tick(), this.periodMs);
+    this.timer = setInterval(() => void this.tick(), this.timing.periodMs ?? 5_000);
     this.timer.unref();
     void this.allocateCIDRs();
   }
@@ -67,7 +74,7 @@ export class NodeLifecycleController {
 
   private async checkNode(node: Readonly<Node>, now: number): Promise<void> {
     const name = node.metadata.name!;
-    const verdict = judgeNode(node, this.leases.get(`kube-node-lease/${name}`), now);
+    const verdict = judgeNode(node, this.leases.get(`kube-node-lease/${name}`), now, this.timing.graceMs);
     if (verdict.readyCondition) {
       this.log.warn({ node: name }, 'node stopped posting status: marking it NotReady');
       const copy = structuredClone(node) as Node;
@@ -78,7 +85,7 @@ export class NodeLifecycleController {
     if (verdict.taints) {
       await this.writer.patch('nodes', name, { spec: { taints: verdict.taints } });
     }
-    if (shouldEvict(verdict, now)) {
+    if (shouldEvict(verdict, now, this.timing.evictionMs)) {
       for (const pod of this.pods.list()) {
         if (pod.spec.nodeName !== name || pod.metadata.deletionTimestamp) continue;
         this.log.info({ node: name, pod: `${pod.metadata.namespace}/${pod.metadata.name}` }, 'evicting pod from unreachable node');

@@ -32,9 +32,9 @@ export interface NodeVerdict {
 }
 
 /** judgeNode compares a node's heartbeats with `now` and says what to write. */
-export function judgeNode(node: Readonly<Node>, lease: Readonly<Lease> | undefined, now: number): NodeVerdict {
+export function judgeNode(node: Readonly<Node>, lease: Readonly<Lease> | undefined, now: number, graceMs = NODE_MONITOR_GRACE_MS): NodeVerdict {
   const beat = lastHeartbeat(node, lease);
-  const stale = !Number.isFinite(beat) || now - beat > NODE_MONITOR_GRACE_MS;
+  const stale = !Number.isFinite(beat) || now - beat > graceMs;
   const taints = node.spec?.taints ?? [];
   const unreachable = taints.filter((t) => t.key === UNREACHABLE_TAINT_KEY);
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
@@ -66,7 +66,7 @@ export function judgeNode(node: Readonly<Node>, lease: Readonly<Lease> | undefin
   return verdict;
 }
 
-/** shouldEvict: pods go once the node has been unreachable for POD_EVICTION_TIMEOUT_MS. */
-export function shouldEvict(verdict: NodeVerdict, now: number): boolean {
-  return verdict.unreachableSince !== undefined && now - verdict.unreachableSince >= POD_EVICTION_TIMEOUT_MS;
+/** shouldEvict: pods go once the node has been unreachable for evictionMs (POD_EVICTION_TIMEOUT_MS). */
+export function shouldEvict(verdict: NodeVerdict, now: number, evictionMs = POD_EVICTION_TIMEOUT_MS): boolean {
+  return verdict.unreachableSince !== undefined && now - verdict.unreachableSince >= evictionMs;
 }

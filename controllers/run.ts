@@ -8,7 +8,7 @@ import { Informer } from '../api/informer.js';
 import type { Deployment, KubeObject, Lease, Node, Pod, ReplicaSet } from '../api/types.js';
 import { DeploymentController } from './deployment-controller.js';
 import { GarbageCollector } from './garbage-collector.js';
-import { NodeLifecycleController } from './node-lifecycle-controller.js';
+import { NodeLifecycleController, type NodeLifecycleTiming } from './node-lifecycle-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import { silentLogger, type Logger, type ObjectCache } from './shared.js';
 
@@ -20,7 +20,7 @@ export interface RunningControllers {
 }
 
 /** runControllers starts the informers and controllers and resolves once the caches are synced. */
-export async function runControllers(opts: { client: ApiClient; log?: Logger; nodeMonitorPeriodMs?: number }): Promise<RunningControllers> {
+export async function runControllers(opts: { client: ApiClient; log?: Logger; nodeLifecycle?: NodeLifecycleTiming }): Promise<RunningControllers> {
   const { client } = opts;
   const log = opts.log ?? silentLogger;
   const onError = (resource: string) => (err: unknown) => log.debug({ resource, err: String(err) }, 'informer recovered from an error');
@@ -37,7 +37,7 @@ export async function runControllers(opts: { client: ApiClient; log?: Logger; no
     client,
     log,
   );
-  const nodeLifecycle = new NodeLifecycleController(nodes, leases, pods, client, log, opts.nodeMonitorPeriodMs);
+  const nodeLifecycle = new NodeLifecycleController(nodes, leases, pods, client, log, opts.nodeLifecycle);
   rsController.start();
   deployController.start();
   gc.start();
