@@ -16,7 +16,7 @@ import { ImageIndex } from './image-index.js';
 import { chainIds, hexOf, parseImageConfig } from './oci.js';
 import { parseReference, repositoryName, taggedName } from './reference.js';
 import { pullImage, type PullOptions } from './registry-client.js';
-import { RootfsManager } from './rootfs.js';
+import { RootfsManager, type Mounter } from './rootfs.js';
 import { BlobStore } from './store.js';
 import type { ImageConfig, ImageRecord, StoredImage } from './types.js';
 import { unpackLayer } from './unpack.js';
@@ -41,11 +41,12 @@ export class ImageStore {
   private chain: Promise<unknown> = Promise.resolve();
   private usage = { usedBytes: 0, inodesUsed: 0 };
 
-  constructor(readonly root: string) {
+  /** opts.mounter replaces runtime/native.ts for mounting (the default is the native runtime). */
+  constructor(readonly root: string, opts: { mounter?: Mounter } = {}) {
     this.blobs = new BlobStore(root);
     this.index = new ImageIndex(root);
     this.layerDir = path.join(root, 'layers');
-    this.rootfs = new RootfsManager(path.join(root, 'leases'));
+    this.rootfs = new RootfsManager(path.join(root, 'leases'), opts.mounter);
   }
 
   /** init makes the directories, sweeps unfinished work and loads the index. */
