@@ -16,6 +16,8 @@ export const COMMANDS: Record<string, { module: string; summary: string }> = {
   describe: { module: './flotctl/describe.js', summary: 'show an object in detail, with its events' },
   delete: { module: './flotctl/delete.js', summary: 'delete objects by KIND NAME or -f FILE' },
   logs: { module: './flotctl/logs.js', summary: "print a pod's container log" },
+  scale: { module: './flotctl/scale.js', summary: 'set the replicas of a deployment or replicaset' },
+  rollout: { module: './flotctl/rollout.js', summary: 'rollout status|history|undo of a deployment' },
   'api-resources': { module: './flotctl/api-resources.js', summary: 'list the kinds the API serves' },
 };
 
@@ -101,5 +103,10 @@ export async function runFlotctl(argv: string[], io?: Partial<Pick<Context, 'out
 
 /** main is bin/flotctl's entry point: runs the command line and sets the exit code. */
 export async function main(argv: string[]): Promise<void> {
+  // `flotctl get pods | head` closes the pipe early; like kubectl, end quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   process.exitCode = await runFlotctl(argv);
 }

@@ -154,6 +154,8 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const log = (line: string): void => void process.stderr.write(`flotilla server: ${line}\n`);
+  const { startScheduler, startControllers } = await import('./in-process.js');
+  START_HOOKS.push(startScheduler, startControllers);
   const running = await startServer(flags, log);
   log(`API server at ${running.server.url}; client config in ${running.configPath} (export FLOTILLA_CONFIG=${running.configPath})`);
   await new Promise<void>((resolveSignal) => {
