@@ -47,7 +47,7 @@ function parseTarget(args: string[]): { r: ResourceInfo; names: string[] } {
     }
     return { r, names };
   }
-  return { r: kindArg(first.split(',')[0]), names: args.slice(1) };
+  return { r: kindArg(first), names: args.slice(1) };
 }
 
 async function tableFor(client: ApiClient, r: ResourceInfo, ns: string | undefined, names: string[], opts: {
@@ -95,6 +95,18 @@ export async function run(ctx: Context, args: string[]): Promise<number> {
     'no-headers': { type: 'boolean' },
   });
   const format: OutputFormat = outputFormat(str(values.output));
+  if (positionals[0]?.includes(',')) {
+    // `get pods,nodes`: one table per kind, a blank line between, as kubectl prints them.
+    if (positionals.length > 1 || values.watch) throw new UserError('names and --watch need a single kind, not a list of kinds');
+    let code = 0;
+    let first = true;
+    for (const kind of positionals[0].split(',').filter(Boolean)) {
+      if (!first && (format === undefined || format === 'wide')) ctx.out.write('\n');
+      first = false;
+      code = Math.max(code, await run(ctx, [...args.filter((a) => a !== positionals[0]), kind]));
+    }
+    return code;
+  }
   const { r, names } = parseTarget(positionals);
   if (ctx.allNamespaces && names.length) throw new UserError('a resource cannot be retrieved by name across all namespaces');
   if (values.watch && names.length > 1) throw new UserError('watch is only supported on individual resources and resource collections, but 2 or more resources were given');

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -95,9 +95,21 @@ test('apply creates, then reports unchanged, then configured after an edit', asy
 
 test('apply reads JSON from stdin and a directory of manifests', async () => {
   const json = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stdin-1', labels: { app: 'stdin' } }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } });
-  const r = await flotctl(['apply', '-f', '-'], { stdin: json });
+  let r = await flotctl(['apply', '-f', '-'], { stdin: json });
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, 'pod/stdin-1 created\n');
+
+  const sub = join(dir, 'manifests');
+  mkdirSync(sub);
+  writeFileSync(join(sub, '20-pod.yaml'), podYaml('dir-pod', 'busybox:1', 'app: dir').replace('metadata:\n', 'metadata:\n  namespace: dir-team\n'));
+  writeFileSync(join(sub, '10-ns.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dir-team' } }));
+  writeFileSync(join(sub, 'README.md'), 'not a manifest');
+  r = await flotctl(['apply', '-f', sub]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'namespace/dir-team created\npod/dir-pod created\n');
+  assert.equal((await client.get('pods', 'dir-pod', 'dir-team')).metadata.namespace, 'dir-team');
+  r = await flotctl(['get', 'pods', '-n', 'dir-team', '-o', 'name']);
+  assert.equal(r.out, 'pod/dir-pod\n');
 });
 
 test('get prints the server table aligned like kubectl, with -o wide, -l, -A, -o name|yaml|json', async () => {
@@ -245,4 +257,35 @@ test('--server and --token work without a config file', async () => {
   const r = await flotctl(['get', 'ns', 'default', '--server', cp.url, '--token', cp.token, '--certificate-authority', caFile], { env: { FLOTILLA_CONFIG: undefined, HOME: dir } });
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^default +Active/m);
+});
+
+test('delete of a bound pod waits for its node; --timeout says what it waited for; --force --grace-period=0 removes it', async () => {
+  await client.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'cli-node-1' }, spec: {} } as unknown as Pod);
+  await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bound-1' }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'default');
+  await client.bind('default', 'bound-1', 'cli-node-1');
+  let r = await flotctl(['delete', 'pod', 'bound-1', '--timeout', '1s']);
+  assert.equal(r.code, 1);
+  assert.equal(r.out, 'pod "bound-1" deleted\n');
+  assert.match(r.err, /^error: timed out waiting for pods\/bound-1 to be deleted after 1s/);
+  r = await flotctl(['get', 'pod', 'bound-1']);
+  assert.match(r.out, /^bound-1 +0\/1 +Terminating /m);
+  r = await flotctl(['delete', 'pod', 'bound-1', '--force', '--grace-period=0']);
+  assert.equal(r.code, 0, r.err);
+  await assert.rejects(client.get('pods', 'bound-1', 'default'), /not found/);
+});
+
+test('logs of a pod that is not running is the server\'s error; get of several kinds prints a table each', async () => {
+  await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nolog-1' }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'default');
+  let r = await flotctl(['logs', 'nolog-1']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^Error from server \(\w+\): .*nolog-1/);
+  r = await flotctl(['logs', 'missing-pod']);
+  assert.equal(r.err, 'Error from server (NotFound): pods "missing-pod" not found\n');
+
+  r = await flotctl(['get', 'nodes,namespaces']);
+  assert.equal(r.code, 0, r.err);
+  const [nodes, namespaces] = r.out.split('\n\n');
+  assert.match(nodes, /^NAME +STATUS +/);
+  assert.match(namespaces, /^NAME +STATUS +AGE\n/);
+  assert.match(namespaces, /^kube-system +Active /m);
 });
