@@ -48,9 +48,15 @@ export function defaultConfig(): SchedulerConfig {
 
 const TOP_KEYS = ['scoreWeights', 'percentageOfNodesToScore', 'bindConcurrency'];
 
-function where(file: string, doc: Document, lc: LineCounter, path: (string | number)[]): string {
-  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-  const offset = node?.range?.[0];
+function where(file: string, doc: Document, lc: LineCounter, path: string[]): string {
+  // Point at the key of the offending field (its value when the key cannot be found).
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  const last = path[path.length - 1];
+  let offset: number | undefined;
+  if (isMap(parent)) {
+    const pair = parent.items.find((it) => (isScalar(it.key) ? String(it.key.value) : String(it.key)) === last);
+    offset = (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
+  }
   if (offset === undefined) return file;
   const { line, col } = lc.linePos(offset);
   return `${file}:${line}:${col}`;
@@ -72,7 +78,7 @@ export function parseSchedulerConfig(text: string, file: string): SchedulerConfi
   const cfg = defaultConfig();
   if (doc.contents === null) return cfg;
   if (!isMap(doc.contents)) throw new SchedulerError('FLT_ERR_SCHED_CONFIG', `${file}: expected a mapping with keys ${TOP_KEYS.join(', ')}`);
-  const bad = (path: (string | number)[], msg: string): never => {
+  const bad = (path: string[], msg: string): never => {
     throw new SchedulerError('FLT_ERR_SCHED_CONFIG', `${where(file, doc, lc, path)}: ${path.join('.')}: ${msg}`);
   };
   for (const item of doc.contents.items) {
