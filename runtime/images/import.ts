@@ -137,7 +137,7 @@ async function scan(file: string, blobs: BlobStore, out: ArchiveContents): Promi
     if (oci) {
       const digest = `sha256:${oci[1]}`;
       const had = await blobs.has(digest);
-      await blobs.ingest(digest, e.body(), { expectedSize: e.size });
+      await blobs.ingest(digest, async () => e.body(), { expectedSize: e.size });
       if (!had) out.ingested.add(digest);
       out.blobs.set(name, digest);
     } else if (e.size <= META_LIMIT && (name.endsWith('.json') || name === 'oci-layout' || name === 'repositories')) {

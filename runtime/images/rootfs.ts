@@ -43,9 +43,9 @@ export async function isMountPoint(target: string): Promise<boolean> {
   });
 }
 
+/** loadNative loads runtime/native.ts only when a mount is needed, so import and pull work without it. */
 async function loadNative(): Promise<Mounter> {
-  const specifier = '../native.js'; // runtime/native.ts, bound through koffi, owned by the native layer
-  const mod = (await import(specifier)) as Mounter;
+  const mod = await import('../native.js');
   return { mountOverlay: (o) => mod.mountOverlay(o), unmount: (t, o) => mod.unmount(t, o) };
 }
 

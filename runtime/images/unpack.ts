@@ -119,12 +119,45 @@ class Extractor {
     }
   }
 
-  private async lowerStat(rel: string) {
+  /** lowerPath finds rel in the topmost lower layer that has it, never through a symlink of a lower layer. */
+  private async lowerPath(rel: string): Promise<string | undefined> {
+    const parts = rel.split('/');
     for (const dir of this.lowers) {
-      const st = await fsp.lstat(path.join(dir, rel)).catch(() => undefined);
-      if (st) return st;
+      let ok = true;
+      for (let i = 1; i < parts.length && ok; i++) {
+        const st = await fsp.lstat(path.join(dir, ...parts.slice(0, i))).catch(() => undefined);
+        if (!st) ok = false;
+        else if (!st.isDirectory()) return undefined; // a file or symlink in this layer shadows everything below
+      }
+      if (!ok) continue;
+      const p = path.join(dir, ...parts);
+      if (await fsp.lstat(p).then(() => true, () => false)) return p;
     }
     return undefined;
+  }
+
+  /** lowerDirsAt lists rel in every lower layer that has it as a real directory, down to one that shadows it. */
+  private async lowerDirsAt(rel: string): Promise<string[]> {
+    const parts = rel === '' ? [] : rel.split('/');
+    const out: string[] = [];
+    for (const dir of this.lowers) {
+      let shadowed = false;
+      let present = true;
+      for (let i = 1; i <= parts.length && present; i++) {
+        const st = await fsp.lstat(path.join(dir, ...parts.slice(0, i))).catch(() => undefined);
+        if (!st) present = false;
+        else if (!st.isDirectory()) shadowed = true;
+        if (shadowed) break;
+      }
+      if (shadowed) break;
+      if (present) out.push(path.join(dir, ...parts));
+    }
+    return out;
+  }
+
+  private async lowerStat(rel: string) {
+    const p = await this.lowerPath(rel);
+    return p === undefined ? undefined : fsp.lstat(p);
   }
 
   /** clear removes whatever this layer already has at a path (not its parents). */
@@ -237,21 +270,16 @@ class Extractor {
   }
 
   private async lowerFile(rel: string): Promise<string | undefined> {
-    for (const dir of this.lowers) {
-      const p = path.join(dir, rel);
-      const st = await fsp.lstat(p).catch(() => undefined);
-      if (st) return st.isFile() ? p : undefined;
-    }
-    return undefined;
+    const p = await this.lowerPath(rel);
+    return p !== undefined && (await fsp.lstat(p)).isFile() ? p : undefined;
   }
 
   /** finish turns opaque markers into whiteouts and restores directory mtimes. */
   async finish(): Promise<void> {
     for (const rel of this.opaque) {
       const names = new Set<string>();
-      for (const dir of this.lowers) {
-        const entries = await fsp.readdir(path.join(dir, rel)).catch(() => [] as string[]);
-        for (const n of entries) names.add(n);
+      for (const lower of await this.lowerDirsAt(rel)) {
+        for (const n of await fsp.readdir(lower).catch(() => [] as string[])) names.add(n);
       }
       const dir = path.join(this.root, rel);
       const own = new Set(await fsp.readdir(dir).catch(() => [] as string[]));

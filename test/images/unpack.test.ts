@@ -123,3 +123,17 @@ test('a layer whose content does not hash to its diff id is refused and leaves n
   });
   assert.deepEqual(await listTree(root), ['layers', 'tmp']);
 });
+
+test('a hardlink to a lower layer copies the file, never through a lower symlink', async (t) => {
+  if (!requireRoot(t, 'chown of unpacked files')) return;
+  const root = await tempDir('unpack');
+  t.after(() => fsp.rm(root, { recursive: true, force: true }));
+  const l1 = await unpack(root, 'l1', [dir('etc'), file('etc/real', 'from layer 1'), symlink('evil', '/'), symlink('rel', '../../..')]);
+  const l2 = await unpack(root, 'l2', [hardlink('copy', 'etc/real')], [l1]);
+  assert.equal(await fsp.readFile(path.join(l2, 'copy'), 'utf8'), 'from layer 1');
+  for (const target of ['evil/etc/hostname', 'rel/etc/hostname']) {
+    await assert.rejects(unpack(root, `l3-${target.split('/')[0]}`, [hardlink('leak', target)], [l1]), (err: unknown) =>
+      isImageError(err, 'FLT_ERR_IMAGE_FORMAT') && err.message.includes(`points at "${target}", which no layer holds as a file`));
+  }
+  assert.deepEqual(await fsp.readdir(path.join(root, 'layers')), ['l1', 'l2']);
+});
