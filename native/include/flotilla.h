@@ -1,0 +1,40 @@
+/* flotilla.h: the functions libflotilla.so exports to runtime/native.ts (koffi). Each takes a
+ * struct flt_error out-parameter last and returns 0, or a negative value with err filled. */
+#ifndef FLOTILLA_H
+#define FLOTILLA_H
+
+#include "flt_error.h"
+
+#define FLT_API __attribute__((visibility("default")))
+
+/* flt_ns_create makes persistent net/ipc/uts namespaces as bind-mounted files <dir>/{net,ipc,uts}. */
+FLT_API int flt_ns_create(const char *dir, int flags, const char *hostname, struct flt_error *err);
+
+/* flt_ns_remove unmounts and unlinks <dir>/{net,ipc,uts}, then removes dir when empty. */
+FLT_API int flt_ns_remove(const char *dir, struct flt_error *err);
+
+/* flt_mount_overlay mounts an overlay at target; lowerdirs is colon-separated, topmost first;
+ * an empty upperdir makes a read-only overlay of the lower layers. */
+FLT_API int flt_mount_overlay(const char *lowerdirs, const char *upperdir, const char *workdir, const char *target,
+                              struct flt_error *err);
+
+/* flt_mount_bind bind-mounts src (recursively) on dst, read-only when readonly is non-zero. */
+FLT_API int flt_mount_bind(const char *src, const char *dst, int readonly, struct flt_error *err);
+
+/* flt_unmount is umount2(target, flags) with a message naming the target. */
+FLT_API int flt_unmount(const char *target, int flags, struct flt_error *err);
+
+/* flt_kill is kill(pid, signal) with a message naming the pid. */
+FLT_API int flt_kill(int pid, int signal, struct flt_error *err);
+
+/* flt_pidfd_signal signals pid through a pidfd, so a recycled pid can never be hit by mistake
+ * between open and send (the caller checks the process is still the one it means). */
+FLT_API int flt_pidfd_signal(int pid, int signal, struct flt_error *err);
+
+/* flt_features writes a JSON object of kernel features into json_out (len bytes). */
+FLT_API int flt_features(char *json_out, int len, struct flt_error *err);
+
+/* flt_error_size returns sizeof(struct flt_error), so the binding can check its layout. */
+FLT_API int flt_error_size(void);
+
+#endif
