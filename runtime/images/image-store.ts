@@ -5,6 +5,7 @@
  *   <root>/blobs/sha256/<hex>   content (manifests, configs, layer blobs), digest-verified
  *   <root>/images/<id>.json     one record per image (tags, digests, layers, config)
  *   <root>/layers/<chain id>/   each layer unpacked once, overlay-ready (see unpack.ts)
+ *   <root>/l/<short id>         short symlinks to layers, for overlay's option size (see layer-links.ts)
  *   <root>/leases/<ctr>.json    which container rootfs uses which image (blocks removal)
  *   <root>/tmp/                 work in progress, swept at init
  */
@@ -13,6 +14,7 @@ import * as path from 'node:path';
 import { ImageError } from './errors.js';
 import { importArchive, type ImportedImage } from './import.js';
 import { ImageIndex } from './image-index.js';
+import { LayerLinks } from './layer-links.js';
 import { chainIds, hexOf, parseImageConfig } from './oci.js';
 import { parseReference, repositoryName, taggedName } from './reference.js';
 import { pullImage, type PullOptions } from './registry-client.js';
@@ -36,6 +38,7 @@ export class ImageStore {
   private readonly index: ImageIndex;
   private readonly rootfs: RootfsManager;
   private readonly layerDir: string;
+  private readonly links: LayerLinks;
   private readonly unpacking = new Map<string, Promise<void>>();
   private readonly pinned = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
@@ -46,6 +49,7 @@ export class ImageStore {
     this.blobs = new BlobStore(root);
     this.index = new ImageIndex(root);
     this.layerDir = path.join(root, 'layers');
+    this.links = new LayerLinks(root, this.layerDir);
     this.rootfs = new RootfsManager(path.join(root, 'leases'), opts.mounter);
   }
 
@@ -54,6 +58,7 @@ export class ImageStore {
     await fsp.mkdir(this.root, { recursive: true });
     await this.blobs.init();
     await fsp.mkdir(this.layerDir, { recursive: true });
+    await this.links.init();
     await this.index.load();
     await this.rootfs.init();
     await this.refreshUsage();
@@ -238,7 +243,11 @@ export class ImageStore {
     const used = new Set<string>(this.pinned.keys());
     for (const i of this.index.all()) for (const d of [i.manifestDigest, i.id, ...i.layers.map((l) => l.digest), ...i.chainIds]) used.add(d);
     for (const d of blobs) if (!used.has(d)) await this.blobs.delete(d);
-    for (const c of chains) if (!used.has(c) && !this.unpacking.has(c)) await fsp.rm(this.layerPath(c), { recursive: true, force: true });
+    for (const c of chains) {
+      if (used.has(c) || this.unpacking.has(c)) continue;
+      await this.links.unlink(c);
+      await fsp.rm(this.layerPath(c), { recursive: true, force: true });
+    }
   }
 
   private async refreshUsage(): Promise<void> {
@@ -256,7 +265,8 @@ export class ImageStore {
       const img = this.index.resolve(ref);
       if (!img) throw new ImageError('FLT_ERR_IMAGE_NOT_FOUND', `image "${ref}" is not in the store (pull or import it first)`);
       for (let i = 0; i < img.chainIds.length; i++) await this.unpack(img.layers[i]!.digest, img.diffIds[i]!, img.chainIds.slice(0, i + 1));
-      const lowerDirs = [...img.chainIds].reverse().map((c) => this.layerPath(c));
+      const lowerDirs: string[] = [];
+      for (const c of [...img.chainIds].reverse()) lowerDirs.push(await this.links.link(c));
       const rootfs = await this.rootfs.prepare({ containerId, imageId: img.id, dir, lowerDirs });
       return { rootfs, config: structuredClone(img.config) };
     });

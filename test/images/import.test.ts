@@ -10,7 +10,7 @@ import { writeTar } from '../../runtime/images/tar.js';
 import { requireRoot } from '../helpers/root.js';
 import { dir, dockerSaveTar, file, listTree, makeImage, ociLayoutEntries, symlink, tempDir, whiteout } from './fixtures.js';
 
-const EMPTY_STORE = ['blobs', 'blobs/sha256', 'images', 'layers', 'leases', 'tmp'];
+const EMPTY_STORE = ['blobs', 'blobs/sha256', 'images', 'l', 'layers', 'leases', 'tmp'];
 
 async function newStore(t: { after: (fn: () => Promise<void>) => void }): Promise<{ store: ImageStore; root: string; work: string }> {
   const work = await tempDir('images');

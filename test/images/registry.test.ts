@@ -12,7 +12,7 @@ import { pushImage, pushManifest, registryBlobFile, startRegistry, type TestRegi
 import { requireCommand, requireRoot } from '../helpers/root.js';
 import { dir, file, listTree, makeImage, makeIndex, tempDir, type TestImage } from './fixtures.js';
 
-const EMPTY_STORE = ['blobs', 'blobs/sha256', 'images', 'layers', 'leases', 'tmp'];
+const EMPTY_STORE = ['blobs', 'blobs/sha256', 'images', 'l', 'layers', 'leases', 'tmp'];
 let registry: TestRegistry | undefined;
 
 before(async () => {

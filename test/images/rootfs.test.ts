@@ -80,7 +80,7 @@ test('a container rootfs is an overlay of the image layers under its own upper d
   assert.equal((await fsp.readFile('/proc/self/mountinfo', 'utf8')).includes(work), false, 'no mount under the test dir');
   await restarted.remove('busybox');
   await restarted.remove('layers:test');
-  assert.deepEqual(await listTree(root), ['blobs', 'blobs/sha256', 'images', 'layers', 'leases', 'tmp']);
+  assert.deepEqual(await listTree(root), ['blobs', 'blobs/sha256', 'images', 'l', 'layers', 'leases', 'tmp']);
 });
 
 test('prepareRootfs of an unknown image or with a bad container id fails clearly', async (t) => {
@@ -97,4 +97,26 @@ test('prepareRootfs of an unknown image or with a bad container id fails clearly
   await assert.rejects(store.prepareRootfs('busybox', '../evil', path.join(work, 'c1')), (err: unknown) =>
     isImageError(err, 'FLT_ERR_IMAGE_ROOTFS') && err.message.includes('"../evil"'));
   assert.equal(await exists(path.join(work, 'c1')), false);
+});
+
+test('an image of 60 layers mounts (short layer links keep the overlay options under a page)', async (t) => {
+  if (!requireRoot(t, 'overlay mounts')) return;
+  const work = await tempDir('rootfs');
+  const target = path.join(work, 'c', 'rootfs');
+  t.after(async () => {
+    if (await isMountPoint(target).catch(() => false)) execFileSync('umount', ['-l', target]);
+    await fsp.rm(work, { recursive: true, force: true });
+  });
+  const store = new ImageStore(path.join(work, 'store'));
+  await store.init();
+  const img = makeImage(Array.from({ length: 60 }, (_, i) => [file(`f${i}`, String(i))]), { gzip: false });
+  await fsp.writeFile(path.join(work, 'many.tar'), dockerSaveTar(img, ['many:layers']));
+  await store.importFile(path.join(work, 'many.tar'));
+  const { rootfs } = await store.prepareRootfs('many:layers', 'c', path.join(work, 'c'));
+  assert.equal((await fsp.readdir(rootfs)).length, 60);
+  assert.equal(await fsp.readFile(path.join(rootfs, 'f0'), 'utf8'), '0');
+  assert.equal(await fsp.readFile(path.join(rootfs, 'f59'), 'utf8'), '59');
+  await store.releaseRootfs('c', path.join(work, 'c'));
+  await store.remove('many:layers');
+  assert.deepEqual(await listTree(path.join(work, 'store', 'l')), [], 'short links go with their layers');
 });
