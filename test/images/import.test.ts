@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -6,7 +7,8 @@ import { isImageError } from '../../runtime/images/errors.js';
 import { buildBusyboxImage } from '../../runtime/images/example-image.js';
 import { ImageStore } from '../../runtime/images/image-store.js';
 import { chainIds } from '../../runtime/images/oci.js';
-import { writeTar } from '../../runtime/images/tar.js';
+import { gzipSync } from 'node:zlib';
+import { readTar, writeTar, type TarWriterEntry } from '../../runtime/images/tar.js';
 import { requireRoot } from '../helpers/root.js';
 import { dir, dockerSaveTar, file, listTree, makeImage, ociLayoutEntries, symlink, tempDir, whiteout } from './fixtures.js';
 
@@ -65,8 +67,16 @@ test('the example busybox image is deterministic and imports with its tag, confi
   assert.equal(again[0]!.id, rec!.id, 'same content, same image');
   assert.deepEqual(again[0]!.repoTags, ['docker.io/library/busybox:latest', 'localhost:5000/tools/busybox:v1']);
 
+  const viaScript = path.join(work, 'script.tar');
+  const out = execFileSync('bash', ['scripts/build-example-image.sh', viaScript], { encoding: 'utf8' });
+  assert.ok(out.includes(built.imageId), `the script prints the image id: ${out}`);
+  assert.deepEqual(await fsp.readFile(viaScript), await fsp.readFile(a), 'the script writes the same image');
+
+  await fsp.writeFile(path.join(root, 'tmp', 'left-by-a-crash'), 'partial');
+  await fsp.mkdir(path.join(root, 'tmp', 'unpack-half'), { recursive: true });
   const reopened = new ImageStore(root);
   await reopened.init();
+  assert.deepEqual(await fsp.readdir(path.join(root, 'tmp')), [], 'init sweeps unfinished work');
   assert.deepEqual(reopened.list(), store.list(), 'the store survives a restart');
   assert.ok(reopened.fsInfo().usedBytes >= rec!.size && reopened.fsInfo().inodesUsed > 200, JSON.stringify(reopened.fsInfo()));
   assert.equal(reopened.fsInfo().mountpoint, root);
@@ -162,4 +172,24 @@ test('bad archives fail with clear errors and leave nothing behind', async (t) =
   await assert.rejects(store.importFile(junk, { tag: 'Bad Tag' }), (err: unknown) => isImageError(err, 'FLT_ERR_IMAGE_REFERENCE'));
   assert.equal(store.list().length, 0);
   assert.deepEqual(await listTree(root), EMPTY_STORE, 'no blobs, layers, records or temp files');
+});
+
+test('a gzipped docker-save tarball whose duplicate layer is a symlink (old docker save) imports', async (t) => {
+  if (!requireRoot(t, 'unpacking layers with owners')) return;
+  const { store, root, work } = await newStore(t);
+  const same = [file('dup', 'same layer twice')];
+  const img = makeImage([same, [file('mid', 'm')], same], { gzip: false, docker: true });
+  const entries: TarWriterEntry[] = [];
+  for await (const e of readTar([dockerSaveTar(img, ['dup:1'])])) {
+    const chunks: Buffer[] = [];
+    for await (const c of e.body()) chunks.push(c);
+    if (e.name === 'layer2/layer.tar') entries.push({ name: e.name, type: 'symlink', linkname: '../layer0/layer.tar' });
+    else entries.push({ name: e.name, type: e.type === 'dir' ? 'dir' : 'file', data: Buffer.concat(chunks) });
+  }
+  const tarball = path.join(work, 'save.tar.gz');
+  await fsp.writeFile(tarball, gzipSync(writeTar(entries)));
+  const [rec] = await store.importFile(tarball);
+  assert.equal(rec!.id, img.imageId);
+  assert.deepEqual(rec!.repoTags, ['docker.io/library/dup:1']);
+  assert.equal((await fsp.readdir(path.join(root, 'layers'))).length, 3, 'three chain ids, though two layers are equal');
 });

@@ -128,28 +128,33 @@ test('concurrent pulls of one image share the layers and both succeed', async (t
   assert.deepEqual(await fsp.readdir(path.join(root, 'tmp')), []);
 });
 
-/** tokenRegistry is a tiny v2 server on loopback that demands a Bearer token from its own token endpoint. */
-async function tokenRegistry(img: TestImage, creds: { user: string; pass: string }): Promise<{ host: string; close: () => Promise<void>; tokenRequests: string[] }> {
+/**
+ * fakeRegistry is a tiny v2 server on loopback serving one image as private/app:v1; with creds it demands
+ * a Bearer token from its own token endpoint; `serve` replaces what it sends for a digest (to lie).
+ */
+async function fakeRegistry(img: TestImage, opts: { creds?: { user: string; pass: string }; serve?: Map<string, Buffer> } = {}): Promise<{ host: string; close: () => Promise<void>; tokenRequests: string[] }> {
   const blobs = new Map<string, Buffer>([[img.config.digest, img.configBytes], ...img.layers.map((l): [string, Buffer] => [l.desc.digest, l.blob])]);
+  for (const [d, b] of opts.serve ?? []) blobs.set(d, b);
+  const creds = opts.creds;
   const tokenRequests: string[] = [];
   const token = 'secret-token-123';
   const server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     const addr = server.address() as AddressInfo;
-    if (url.pathname === '/token') {
+    if (creds && url.pathname === '/token') {
       tokenRequests.push(url.search);
       const basic = `Basic ${Buffer.from(`${creds.user}:${creds.pass}`).toString('base64')}`;
       if (req.headers.authorization !== basic) { res.writeHead(401).end(); return; }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token }));
       return;
     }
-    if (req.headers.authorization !== `Bearer ${token}`) {
+    if (creds && req.headers.authorization !== `Bearer ${token}`) {
       res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${addr.port}/token",service="test-registry",scope="repository:private/app:pull"` }).end();
       return;
     }
     const m = /^\/v2\/private\/app\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
     if (m?.[1] === 'manifests' && (m[2] === 'v1' || m[2] === img.manifestDigest)) {
-      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': img.manifestDigest }).end(img.manifestBytes);
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': img.manifestDigest }).end(blobs.get(img.manifestDigest) ?? img.manifestBytes);
     } else if (m?.[1] === 'blobs' && blobs.has(m[2]!)) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(blobs.get(m[2]!));
     } else {
@@ -165,7 +170,7 @@ test('the Bearer token flow is followed with the given credentials, and bad ones
   if (!requireRoot(t, 'unpacking pulled layers')) return;
   const { store, root } = await newStore(t);
   const img = makeImage([[file('private', 'p')]], { label: 'auth' });
-  const srv = await tokenRegistry(img, { user: 'alice', pass: 's3cret' });
+  const srv = await fakeRegistry(img, { creds: { user: 'alice', pass: 's3cret' } });
   t.after(() => srv.close());
   await assert.rejects(store.pull(`${srv.host}/private/app:v1`, { auth: { username: 'alice', password: 'wrong' } }), (err: unknown) =>
     isImageError(err, 'FLT_ERR_IMAGE_AUTH') && /token server .* HTTP 401/.test(err.message));
@@ -187,4 +192,24 @@ test('an unreachable registry gives a clear error', async (t) => {
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   await assert.rejects(store.pull(`127.0.0.1:${port}/nothing:here`), (err: unknown) =>
     isImageError(err, 'FLT_ERR_IMAGE_REGISTRY') && err.message.includes(`cannot reach http://127.0.0.1:${port}`));
+});
+
+test('a registry that lies about a manifest or a blob size is refused, leaving nothing', async (t) => {
+  if (!requireRoot(t, 'unpacking pulled layers')) return;
+  const { store, root } = await newStore(t);
+  const img = makeImage([[file('a', 'a'.repeat(1000))]], { label: 'liar' });
+  const other = makeImage([[file('b', 'b')]], { label: 'other' });
+  const lyingManifest = await fakeRegistry(img, { serve: new Map([[img.manifestDigest, other.manifestBytes]]) });
+  t.after(() => lyingManifest.close());
+  for (const ref of [`${lyingManifest.host}/private/app:v1`, `${lyingManifest.host}/private/app@${img.manifestDigest}`]) {
+    await assert.rejects(store.pull(ref), (err: unknown) =>
+      isImageError(err, 'FLT_ERR_IMAGE_DIGEST_MISMATCH') && err.message.includes(`manifest ${img.manifestDigest} does not match its digest`));
+  }
+  const layer = img.layers[0]!;
+  const longer = await fakeRegistry(img, { serve: new Map([[layer.desc.digest, Buffer.concat([layer.blob, Buffer.alloc(64)])]]) });
+  t.after(() => longer.close());
+  await assert.rejects(store.pull(`${longer.host}/private/app:v1`), (err: unknown) =>
+    isImageError(err, 'FLT_ERR_IMAGE_DIGEST_MISMATCH') && err.message.includes(`blob ${layer.desc.digest}: more bytes than the ${layer.desc.size}`));
+  assert.equal(store.list().length, 0);
+  assert.deepEqual(await listTree(root), EMPTY_STORE);
 });
