@@ -10,16 +10,16 @@ import type { ResourceInfo } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { decodeStored, resourcePrefix } from './storage.js';
 
-/** ChangeEvent is one stored change: the object after (put) or before (delete), and the one before it. */
+/** ChangeEvent is one stored change: the object after (put) or before (delete), and the one before it, decoded on first use. */
 export interface ChangeEvent {
   type: 'put' | 'delete';
   /** The etcd revision of the change; the object's resourceVersion after a put. */
   revision: number;
   key: string;
   /** For put: the new object. For delete: the last object, with resourceVersion set to the delete's revision. */
-  obj: KubeObject;
+  readonly obj: KubeObject;
   /** The object before the change, when there was one. */
-  prev?: KubeObject;
+  readonly prev: KubeObject | undefined;
   /** True for the put that created the key. */
   created: boolean;
 }
@@ -32,19 +32,41 @@ export interface Subscriber {
 
 const BUFFER_MAX = 20000;
 
+/** LazyEvent keeps the raw values and parses them only when a subscriber reads them (most creates have no watcher). */
+class LazyEvent implements ChangeEvent {
+  private objCache?: KubeObject;
+  private prevCache?: KubeObject | null;
+  constructor(
+    readonly type: 'put' | 'delete',
+    readonly revision: number,
+    readonly key: string,
+    readonly created: boolean,
+    private readonly value: Buffer,
+    private readonly modRevision: string,
+    private readonly prevValue: Buffer | undefined,
+    private readonly prevModRevision: string | undefined,
+  ) {}
+  get obj(): KubeObject {
+    return (this.objCache ??= decodeStored(this.value, this.modRevision));
+  }
+  get prev(): KubeObject | undefined {
+    if (this.prevCache === undefined) this.prevCache = this.prevValue ? decodeStored(this.prevValue, this.prevModRevision!) : null;
+    return this.prevCache ?? undefined;
+  }
+}
+
 function toEvents(res: { events: { type: string | number; kv: any; prev_kv?: any }[] }): ChangeEvent[] {
   const out: ChangeEvent[] = [];
   for (const ev of res.events) {
     const kv = ev.kv;
     const revision = Number(kv.mod_revision);
     const key = kv.key.toString('utf8');
-    const prev = ev.prev_kv && ev.prev_kv.value?.length ? decodeStored(ev.prev_kv.value, ev.prev_kv.mod_revision) : undefined;
+    const prev = ev.prev_kv && ev.prev_kv.value?.length ? (ev.prev_kv as { value: Buffer; mod_revision: string }) : undefined;
     if (ev.type === 'Delete' || ev.type === 1) {
       if (!prev) continue;
-      const last = decodeStored(ev.prev_kv.value, String(revision));
-      out.push({ type: 'delete', revision, key, obj: last, prev, created: false });
+      out.push(new LazyEvent('delete', revision, key, false, prev.value, String(revision), prev.value, prev.mod_revision));
     } else {
-      out.push({ type: 'put', revision, key, obj: decodeStored(kv.value, kv.mod_revision), prev, created: kv.create_revision === kv.mod_revision });
+      out.push(new LazyEvent('put', revision, key, kv.create_revision === kv.mod_revision, kv.value, kv.mod_revision, prev?.value, prev?.mod_revision));
     }
   }
   return out;
