@@ -51,6 +51,11 @@ const FOREIGN_CODES: Record<string, grpc.status> = {
   FLT_ERR_NET_CIDR: grpc.status.INVALID_ARGUMENT,
   FLT_ERR_NET_NO_CIDR: grpc.status.FAILED_PRECONDITION,
   FLT_ERR_IPAM_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
+  FLT_ERR_OCI_SPEC: grpc.status.INVALID_ARGUMENT,
+  FLT_ERR_OCI_NOT_FOUND: grpc.status.NOT_FOUND,
+  FLT_ERR_OCI_STATE: grpc.status.FAILED_PRECONDITION,
+  FLT_ERR_OCI_TIMEOUT: grpc.status.DEADLINE_EXCEEDED,
+  FLT_ERR_SHIM_TIMEOUT: grpc.status.DEADLINE_EXCEEDED,
 };
 
 /** grpcStatusOf picks the gRPC status for any thrown value (INTERNAL when nothing better is known). */

@@ -121,9 +121,13 @@ export function imagePort(images: ImageStore): ImagePort {
 /** execPort adapts the shim's execInContainer. */
 export const execPort: ExecPort = {
   exec: async (opts) => {
-    const r = await execInContainer(opts);
-    const buf = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(String(v ?? '')));
-    return { exitCode: r.exitCode, stdout: buf(r.stdout), stderr: buf(r.stderr), timedOut: (r as { timedOut?: boolean }).timedOut === true };
+    try {
+      const r = await execInContainer(opts);
+      return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+    } catch (err) {
+      if (codeOf(err) === 'FLT_ERR_SHIM_TIMEOUT') return { exitCode: -1, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), timedOut: true };
+      throw err;
+    }
   },
 };
 

@@ -124,7 +124,7 @@ test('runtime service: pods, containers, networking and cleanup over gRPC', asyn
   await t.test('two pods reach each other over the bridge by pod IP', async () => {
     const ipB = (await c.podSandboxStatus({ podSandboxId: b })).status.network!.ip;
     const got = await waitFor(`pod-a to fetch http://${ipB}:8080/`, 15_000, async () => {
-      const r = await exec(client, ['wget', '-qO-', '-T', '2', `http://${ipB}:8080/`]);
+      const r = await exec(client, ['wget', '-qO-', `http://${ipB}:8080/`]);
       return r.code === 0 ? r.out : undefined;
     });
     assert.equal(got.trim(), 'hello-from-b');
