@@ -1,0 +1,218 @@
+/**
+ * The shim end to end with real namespaces: what the container sees, its exit record, its
+ * CRI log, create errors, create-then-start, survival of its launcher, and the shim's RSS.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { signalProcess } from '../../runtime/native.js';
+import { launchShim, readExit, readShimPid, startContainer, waitExit } from '../../runtime/shim/index.js';
+import { requireRoot } from '../helpers/root.js';
+import { alive, isShim, TestBundle, vmRssKiB } from './bundle.js';
+
+const CRI_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) (F|P) (.*)$/;
+
+function logLines(path: string): { stream: string; tag: string; text: string }[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const m = CRI_LINE.exec(l);
+      assert.ok(m, `log line not in CRI format: ${JSON.stringify(l)}`);
+      return { stream: m[1]!, tag: m[2]!, text: m[3]! };
+    });
+}
+
+test('a container sees its hostname, PID 1, env and cwd; exit code and CRI log are recorded', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  b.config.hostname = 'flotilla-ctr';
+  b.config.process.env = ['PATH=/bin', 'GREETING=hello world'];
+  b.config.process.cwd = '/tmp';
+  b.write(['sh', '-c', 'hostname; echo pid=$$; pwd; echo "g=$GREETING"; echo oops >&2; printf partial; exit 3']);
+  const st = b.stateDir();
+  const log = join(b.dir, 'c.log');
+  const r = await launchShim({ id: 'c1', bundle: b.bundle, stateDir: st, logPath: log, cgroupDirs: [], start: true, timeoutMs: 10_000 });
+  b.track(r.pid);
+  assert.ok(r.pid > 0 && r.shimPid > 0 && r.pid !== r.shimPid);
+  assert.equal(readShimPid(st), r.shimPid);
+  const exit = await waitExit(st, 10_000);
+  assert.equal(exit.exitCode, 3);
+  assert.equal(exit.signal, null);
+  assert.ok(exit.startedAt && Date.parse(exit.startedAt) <= Date.parse(exit.finishedAt), JSON.stringify(exit));
+  const lines = logLines(log);
+  const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
+  assert.deepEqual(out, ['flotilla-ctr', 'pid=1', '/tmp', 'g=hello world', 'partial']);
+  assert.deepEqual(lines.filter((l) => l.stream === 'stderr').map((l) => l.text), ['oops']);
+  assert.ok(lines.every((l) => l.tag === 'F'));
+});
+
+test('lines over 16 KiB are split into P chunks ending with an F line', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  // 40000 characters on one line, then a short one
+  b.write(['sh', '-c', 'i=0; s=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; while [ $i -lt 1000 ]; do printf %s $s; i=$((i+1)); done; echo; echo end']);
+  const st = b.stateDir();
+  const log = join(b.dir, 'c.log');
+  const r = await launchShim({ id: 'c2', bundle: b.bundle, stateDir: st, logPath: log, cgroupDirs: [], start: true });
+  b.track(r.pid);
+  assert.equal((await waitExit(st, 20_000)).exitCode, 0);
+  const lines = logLines(log);
+  assert.deepEqual(lines.map((l) => l.tag), ['P', 'P', 'F', 'F']);
+  assert.equal(lines.slice(0, 3).map((l) => l.text).join('').length, 40_000);
+  assert.equal(lines[0]!.text.length, 16 * 1024);
+  assert.equal(lines[3]!.text, 'end');
+});
+
+test('a missing program fails create with runc\'s message and leaves no shim behind', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  for (const [args, message] of [
+    [['/bin/nope'], 'exec: "/bin/nope": no such file or directory'],
+    [['nope'], 'exec: "nope": executable file not found in $PATH'],
+  ] as const) {
+    b.write([...args]);
+    const st = b.stateDir();
+    await assert.rejects(launchShim({ id: 'bad', bundle: b.bundle, stateDir: st, cgroupDirs: [] }), (e: Error & { errnoName?: string }) => {
+      assert.equal(e.message, message);
+      assert.equal(e.errnoName, 'ENOENT');
+      return true;
+    });
+    assert.equal(readShimPid(st), undefined, 'shim.pid removed after a failed create');
+    assert.equal(existsSync(join(st, 'exec.fifo')), false);
+  }
+  b.config.process.cwd = '/no/such/dir';
+  b.write(['sh']);
+  await assert.rejects(launchShim({ id: 'bad', bundle: b.bundle, stateDir: b.stateDir(), cgroupDirs: [] }), /chdir to cwd \("\/no\/such\/dir"\) set in config.json failed: No such file or directory/);
+  b.write(['sh']);
+  const broken = join(b.bundle, 'config.json');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(broken, '{"root": {"path": "rootfs"},\n "process": {"args": ["sh"],}}');
+  await assert.rejects(launchShim({ id: 'bad', bundle: b.bundle, stateDir: b.stateDir(), cgroupDirs: [] }), /^ShimError: config.json: line 2 column 29: expected a string key$/);
+});
+
+test('create blocks the process until start; start lets it run', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  b.write(['echo', 'ran']);
+  const st = b.stateDir();
+  const log = join(b.dir, 'c.log');
+  const r = await launchShim({ id: 'c3', bundle: b.bundle, stateDir: st, logPath: log, cgroupDirs: [] });
+  b.track(r.pid);
+  assert.ok(existsSync(join(st, 'exec.fifo')));
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal(readExit(st), undefined, 'not exited before start');
+  assert.ok(alive(r.pid));
+  assert.equal(readFileSync(log, 'utf8'), '', 'nothing ran before start');
+  await startContainer(st, 10_000);
+  assert.equal(existsSync(join(st, 'exec.fifo')), false);
+  const exit = await waitExit(st, 10_000);
+  assert.equal(exit.exitCode, 0);
+  assert.deepEqual(logLines(log).map((l) => l.text), ['ran']);
+  await assert.rejects(startContainer(st, 1000), /start container state-0: no exec.fifo/);
+});
+
+test('a signal that kills the container is recorded; the shim forwards SIGTERM', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  b.write(['sleep', '60']);
+  const st = b.stateDir();
+  const r = await launchShim({ id: 'c4', bundle: b.bundle, stateDir: st, cgroupDirs: [], start: true });
+  b.track(r.pid);
+  signalProcess(r.pid, 'SIGKILL');
+  const exit = await waitExit(st, 10_000);
+  assert.deepEqual([exit.exitCode, exit.signal], [137, 9]);
+
+  b.write(['sh', '-c', 'trap "exit 42" TERM; echo ready; while true; do sleep 0.05; done']);
+  const st2 = b.stateDir();
+  const log = join(b.dir, 'c4.log');
+  const r2 = await launchShim({ id: 'c4b', bundle: b.bundle, stateDir: st2, logPath: log, cgroupDirs: [], start: true });
+  b.track(r2.pid);
+  await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('ready'), 'the container to print ready');
+  process.kill(r2.shimPid, 'SIGTERM');
+  const exit2 = await waitExit(st2, 10_000);
+  assert.deepEqual([exit2.exitCode, exit2.signal], [42, null]);
+});
+
+test('a container survives kill -9 of the process that launched it, and its exit is still recorded', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  b.write(['sh', '-c', 'sleep 1; exit 5']);
+  const st = b.stateDir();
+  const shimModule = new URL('../../runtime/shim/index.js', import.meta.url).href;
+  const script = `import { launchShim } from ${JSON.stringify(shimModule)};
+    const r = await launchShim(${JSON.stringify({ id: 'c5', bundle: b.bundle, stateDir: st, cgroupDirs: [], start: true })});
+    console.log(JSON.stringify(r)); setInterval(() => {}, 1000);`;
+  const launcher = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => launcher.kill('SIGKILL'));
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('timed out waiting for the launcher to print the container pid')), 15_000);
+    launcher.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) {
+        clearTimeout(timer);
+        resolve(buf.split('\n')[0]!);
+      }
+    });
+  });
+  const r = JSON.parse(line) as { pid: number; shimPid: number };
+  b.track(r.pid);
+  launcher.kill('SIGKILL');
+  await new Promise((res) => launcher.once('exit', res));
+  assert.ok(alive(r.pid), 'container still running after its launcher was killed');
+  assert.ok(isShim(r.shimPid) && alive(r.shimPid), 'shim still running');
+  const exit = await waitExit(st, 10_000);
+  assert.equal(exit.exitCode, 5);
+  await waitFor(() => !alive(r.shimPid), 'the shim to exit after writing exit.json');
+});
+
+test('the shim beside a running container stays under 1 MiB RSS', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  b.write(['sh', '-c', 'echo up; sleep 60']);
+  const st = b.stateDir();
+  const log = join(b.dir, 'c.log');
+  const r = await launchShim({ id: 'c6', bundle: b.bundle, stateDir: st, logPath: log, cgroupDirs: [], start: true });
+  b.track(r.pid);
+  await waitFor(() => readFileSync(log, 'utf8').includes('up'), 'the container to log "up"');
+  const rss = vmRssKiB(r.shimPid);
+  console.log(`shim VmRSS beside a running container: ${rss} KiB`);
+  assert.ok(rss <= 1024, `shim RSS ${rss} KiB > 1024 KiB`);
+  signalProcess(r.pid, 'SIGKILL');
+  await waitExit(st, 10_000);
+});
+
+test('create+start+wait of /bin/true: time per container (printed, not asserted)', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  b.write(['/bin/true']);
+  const n = 20;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const st = b.stateDir();
+    const r = await launchShim({ id: `p${i}`, bundle: b.bundle, stateDir: st, cgroupDirs: [] });
+    b.track(r.pid);
+    await startContainer(st);
+    assert.equal((await waitExit(st, 10_000)).exitCode, 0);
+  }
+  console.log(`create+start+wait of /bin/true: ${((performance.now() - t0) / n).toFixed(2)} ms per container (${n} sequential)`);
+});
+
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
