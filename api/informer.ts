@@ -19,6 +19,12 @@ export interface InformerOptions {
   resyncMs?: number;
   /** Server-side timeout of one watch request; a new one starts from the last resourceVersion. Default 240-360 s. */
   watchTimeoutSeconds?: number;
+  /**
+   * Reconnect when the watch is silent this long (default 60 s; the server sends a bookmark every
+   * few seconds), so a silently cut link is noticed. Resuming costs nothing: it starts from the
+   * last revision seen.
+   */
+  idleTimeoutMs?: number;
   /** First and largest backoff between failed attempts (default 200 ms .. 10 s). */
   backoffMs?: { initial: number; max: number };
   /** Called for errors the informer recovers from (dropped watches, failed relists); default: silent. */
@@ -258,7 +264,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       const timeoutSeconds = this.opts.watchTimeoutSeconds ?? 240 + Math.floor(Math.random() * 120);
       const handle = this.client.watch<T>(this.resource, {
         namespace: this.opts.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector,
-        resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds, idleTimeoutMs: (timeoutSeconds + 30) * 1000,
+        resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds, idleTimeoutMs: this.opts.idleTimeoutMs ?? 60_000,
       }, (ev) => {
         this.apply(ev);
         progressed = true;

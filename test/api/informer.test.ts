@@ -23,6 +23,7 @@ after(async () => {
 class CuttableProxy {
   private readonly server = net.createServer((s) => this.accept(s));
   private readonly sockets = new Set<net.Socket>();
+  private readonly frozen = new Set<net.Socket>();
   private down = false;
   accepted = 0;
   constructor(private target: { host: string; port: number }) {}
@@ -58,12 +59,23 @@ class CuttableProxy {
     this.down = false;
   }
 
+  /** freeze stops moving bytes on the open connections without closing them: a silently cut link. */
+  freeze(): void {
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+      this.frozen.add(s);
+    }
+    this.sockets.clear();
+  }
+
   retarget(target: { host: string; port: number }): void {
     this.target = target;
   }
 
   async close(): Promise<void> {
     this.cut();
+    for (const s of this.frozen) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
 }
@@ -259,4 +271,23 @@ test('a watch from a compacted revision (after an API server restart) is 410: th
   await secondClient.create('pods', pod('g-5', { inf: 'gone' }), 'default');
   await waitFor('an event after the relist', () => seen.some((s) => s.name === 'g-5'));
   assert.equal(seen.filter((s) => s.name === 'g-5').length, 1);
+});
+
+test('a watch that goes silent (a link cut without a reset) is abandoned after idleTimeoutMs and resumed', async (t) => {
+  const target = new URL(cp.url);
+  const proxy = new CuttableProxy({ host: target.hostname, port: Number(target.port) });
+  const via = new ApiClient({ server: await proxy.listen(), token: cp.token, ca: cp.caPem });
+  const inf = new Informer<Pod>(via, 'pods', { namespace: 'default', labelSelector: 'inf=silent', idleTimeoutMs: 1000, backoffMs: { initial: 50, max: 400 } });
+  t.after(async () => {
+    inf.stop();
+    via.close();
+    await proxy.close();
+  });
+  const seen = record(inf);
+  await inf.start();
+  await waitFor('the watch connection to open', () => proxy.accepted >= 2);
+  proxy.freeze();
+  await client.create('pods', pod('silent-1', { inf: 'silent' }), 'default');
+  await waitFor('the change made while the link was silent', () => seen.some((s) => s.name === 'silent-1'));
+  assert.deepEqual(seen.map((s) => `${s.type}:${s.name}`), ['add:silent-1']);
 });
