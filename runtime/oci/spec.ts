@@ -101,7 +101,7 @@ export function ociResources(r: CgroupResources = {}): OciLinuxResources {
   return out;
 }
 
-/** cgroupResources reads the limits Flotilla applies back out of config.json's linux.resources. */
+/** cgroupResources reads the limits Flotilla applies out of config.json's linux.resources (device rules plus the standard nodes). */
 export function cgroupResources(r: OciLinuxResources | undefined): CgroupResources {
   const out: CgroupResources = {};
   if (!r) return out;
@@ -111,7 +111,9 @@ export function cgroupResources(r: OciLinuxResources | undefined): CgroupResourc
   if (typeof r.cpu?.shares === 'number' && r.cpu.shares > 0) out.cpuShares = r.cpu.shares;
   if (typeof r.pids?.limit === 'number') out.pidsLimit = r.pids.limit;
   if (Array.isArray(r.devices) && r.devices.length > 0) {
-    out.devices = r.devices.map((d) => ({
+    // As runc and crun do, the standard nodes every container's /dev holds stay allowed after the spec's rules.
+    const standard = defaultDeviceRules().filter((d) => d.allow);
+    out.devices = [...r.devices, ...standard].map((d) => ({
       allow: d.allow === true,
       ...(d.type !== undefined ? { type: d.type } : {}),
       ...(d.major !== undefined ? { major: d.major } : {}),

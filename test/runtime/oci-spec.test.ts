@@ -91,8 +91,11 @@ test('ociResources and cgroupResources round-trip', () => {
   assert.deepEqual(devices![0], { allow: false, access: 'rwm' });
   assert.ok(devices!.some((d) => d.allow && d.type === 'c' && d.major === 1 && d.minor === 3), '/dev/null allowed');
   assert.deepEqual(cgroupResources(undefined), {});
-  const own = [{ allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }];
-  assert.deepEqual(cgroupResources(ociResources({ devices: own })).devices, own);
+  const own = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }];
+  const applied = cgroupResources(ociResources({ devices: own })).devices!;
+  assert.deepEqual(applied.slice(0, 2), own);
+  assert.ok(applied.slice(2).every((d) => d.allow), 'only allow rules follow');
+  assert.ok(applied.some((d) => d.type === 'c' && d.major === 1 && d.minor === 5), '/dev/zero stays allowed, as under runc');
 });
 
 test('generateSpec: bad descriptions name the field', () => {
