@@ -28,6 +28,13 @@ int flt_namespaces_join(const struct flt_spec *spec, int pid_too, struct flt_err
 /* flt_cgroup_join writes pid into <dir>/cgroup.procs for each dir. */
 int flt_cgroup_join(char *const *dirs, int n, int pid, struct flt_error *err);
 
+/* flt_cgroup_mount gives the container its /sys/fs/cgroup at target (already created). */
+int flt_cgroup_mount(const char *target, unsigned long flags, int new_cgroupns, char *const *dirs, int n_dirs,
+                     struct flt_error *err);
+
+/* flt_mounts_setup_cgroups tells flt_mounts_setup which cgroup dirs the container joined. */
+void flt_mounts_set_cgroups(char *const *dirs, int n_dirs);
+
 /* flt_exec_resolve finds args0 on PATH (from env) the way runc reports a missing program. */
 int flt_exec_resolve(const char *args0, char *const *env, char *out, size_t out_len, struct flt_error *err);
 

@@ -112,6 +112,7 @@ void flt_child_run(const struct flt_child_args *a) {
     flt_error_sys(&err, "sethostname `%s`", s->hostname);
     fail(a, &err);
   }
+  flt_mounts_set_cgroups(a->cgroup_dirs, a->n_cgroup_dirs);
   if (flt_mounts_setup(s, a->rootfs, &err) < 0 || flt_mounts_finish(s, &err) < 0) fail(a, &err);
   if (flt_rlimits_apply(s->rlimits, s->n_rlimits, &err) < 0) fail(a, &err);
   if (s->has_oom_score_adj && write_oom_score_adj(s->oom_score_adj, &err) < 0) fail(a, &err);

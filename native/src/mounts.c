@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,15 @@ static const struct {
     {"shared", 0, 0, MS_SHARED, 0},      {"rshared", 0, 0, MS_SHARED | MS_REC, 0},
     {"unbindable", 0, 0, MS_UNBINDABLE, 0}, {"runbindable", 0, 0, MS_UNBINDABLE | MS_REC, 0},
 };
+
+static char *const *g_cgroup_dirs;
+static int g_n_cgroup_dirs;
+static int g_new_cgroupns;
+
+void flt_mounts_set_cgroups(char *const *dirs, int n_dirs) {
+  g_cgroup_dirs = dirs;
+  g_n_cgroup_dirs = n_dirs;
+}
 
 int flt_mount_option(const char *opt, unsigned long *flags, unsigned long *propagation, int *bind) {
   for (size_t i = 0; i < sizeof mount_options / sizeof mount_options[0]; i++) {
@@ -156,7 +166,8 @@ static int do_mount(const char *rootfs, const struct flt_mount *m, struct flt_er
     if (f != 0 && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | f | kept_flags(target), NULL) < 0)
       return flt_error_sys(err, "remount `%s`", m->destination);
   } else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0) {
-    return 0; /* cgroup mounts are optional in this runtime: the container sees no cgroupfs */
+    if (mount_target(rootfs, m, 0, target, sizeof target, err) < 0) return -1;
+    if (flt_cgroup_mount(target, m->flags, g_new_cgroupns, g_cgroup_dirs, g_n_cgroup_dirs, err) < 0) return -1;
   } else {
     if (mount_target(rootfs, m, 0, target, sizeof target, err) < 0) return -1;
     const char *data = m->data && m->data[0] ? m->data : NULL;
@@ -226,6 +237,7 @@ int flt_mounts_setup(const struct flt_spec *spec, const char *rootfs, struct flt
   if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0) return flt_error_sys(err, "mount `/`: make private");
   if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return flt_error_sys(err, "mount rootfs `%s`", rootfs);
   int dev_is_mount = 0;
+  g_new_cgroupns = (spec->clone_flags & CLONE_NEWCGROUP) != 0;
   for (size_t i = 0; i < spec->n_mounts; i++) {
     if (do_mount(rootfs, &spec->mounts[i], err) < 0) return -1;
     if (strcmp(spec->mounts[i].destination, "/dev") == 0 && !spec->mounts[i].bind) dev_is_mount = 1;
