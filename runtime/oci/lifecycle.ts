@@ -1,0 +1,347 @@
+/**
+ * OciRuntime: the container lifecycle the runtime service drives (create, start, state,
+ * kill, wait, delete) in-process, with no CLI in the hot path. Each container is a
+ * directory root/<id>/ holding state.json and the shim's files; containers outlive the
+ * process that made them, and a new OciRuntime over the same root finds them again.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import { createCgroupManager } from '../cgroups/detect.js';
+import type { CgroupManager } from '../cgroups/types.js';
+import { launchShim, readExit, startContainer, waitExit, type ExitInfo } from '../shim/index.js';
+import { loadBundle } from './bundle.js';
+import { OciError } from './errors.js';
+import { OCI_VERSION } from './oci-types.js';
+import { cgroupResources } from './spec.js';
+import {
+  checkId, deriveStatus, pidIsOurs, procStartTime, readStateRecord, writeStateRecord,
+  type ContainerState, type StateRecord,
+} from './state.js';
+
+export type { ContainerState } from './state.js';
+
+/** DEFAULT_OCI_ROOT is where container state lives unless a root is given. */
+export const DEFAULT_OCI_ROOT = '/run/flotilla/oci';
+
+/** WaitResult is how a container ended, with the OOM verdict read from its cgroup. */
+export type WaitResult = ExitInfo & { oomKilled: boolean };
+
+/** OciRuntimeOptions configure one runtime: its state root and cgroup backend. */
+export interface OciRuntimeOptions {
+  root?: string;
+  cgroups?: CgroupManager;
+}
+
+/** signalNumber turns "TERM", "SIGTERM", "15" or 15 into a signal number, or throws naming the input. */
+export function signalNumber(signal: string | number): number {
+  if (typeof signal === 'number') {
+    if (Number.isInteger(signal) && signal > 0 && signal < 65) return signal;
+  } else if (/^\d+$/.test(signal)) {
+    return signalNumber(Number(signal));
+  } else {
+    const name = (signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`) as keyof typeof osConstants.signals;
+    const n = osConstants.signals[name];
+    if (n !== undefined) return n;
+  }
+  throw new OciError('FLT_ERR_OCI_STATE', `unknown signal "${signal}"`);
+}
+
+const SIGKILL = 9;
+const sleep1 = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
+
+/** OciRuntime creates and controls containers from OCI bundles through the native shim. */
+export class OciRuntime {
+  readonly root: string;
+  readonly cgroups: CgroupManager;
+  private rootMade = false;
+
+  constructor(opts: OciRuntimeOptions = {}) {
+    this.root = opts.root ?? DEFAULT_OCI_ROOT;
+    this.cgroups = opts.cgroups ?? createCgroupManager();
+  }
+
+  /** dir is the state directory of a container. */
+  dir(id: string): string {
+    checkId(id);
+    return join(this.root, id);
+  }
+
+  /** create sets up the container (cgroup, namespaces, mounts) with its process waiting for start. */
+  create(id: string, bundle: string, opts: { logPath?: string } = {}): Promise<ContainerState> {
+    return this.launch(id, bundle, opts, false);
+  }
+
+  /** run creates and starts the container in one shim launch. */
+  run(id: string, bundle: string, opts: { logPath?: string } = {}): Promise<ContainerState> {
+    return this.launch(id, bundle, opts, true);
+  }
+
+  private async launch(id: string, bundlePath: string, opts: { logPath?: string }, start: boolean): Promise<ContainerState> {
+    const dir = this.dir(id);
+    const b = loadBundle(bundlePath, id);
+    if (!this.rootMade) {
+      mkdirSync(this.root, { recursive: true, mode: 0o711 });
+      this.rootMade = true;
+    }
+    try {
+      mkdirSync(dir, { mode: 0o711 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new OciError('FLT_ERR_OCI_EXISTS', `container "${id}" already exists (state in ${dir})`);
+      }
+      throw err;
+    }
+    const rec: StateRecord = {
+      ociVersion: OCI_VERSION,
+      id,
+      bundle: b.dir,
+      rootfs: b.rootfs,
+      created: new Date().toISOString(),
+      cgroupsPath: b.cgroupsPath,
+      annotations: b.config.annotations ?? {},
+      pid: 0,
+      pidStart: '',
+      shimPid: 0,
+      ...(opts.logPath ? { logPath: opts.logPath } : {}),
+    };
+    let cgroupMade = false;
+    try {
+      writeStateRecord(dir, rec);
+      this.cgroups.create(b.cgroupsPath, cgroupResources(b.config.linux?.resources));
+      cgroupMade = true;
+      const { pid, shimPid } = await launchShim({
+        id,
+        bundle: b.dir,
+        stateDir: dir,
+        ...(opts.logPath ? { logPath: opts.logPath } : {}),
+        cgroupDirs: this.cgroups.dirs(b.cgroupsPath),
+        start,
+      });
+      rec.pid = pid;
+      rec.shimPid = shimPid;
+      rec.pidStart = procStartTime(pid) ?? '';
+      writeStateRecord(dir, rec);
+    } catch (err) {
+      if (cgroupMade) {
+        this.cgroups.killAll(b.cgroupsPath);
+        await this.cgroups.remove(b.cgroupsPath).catch(() => undefined);
+      }
+      rmSync(dir, { recursive: true, force: true });
+      if (err instanceof OciError || (err as { code?: string }).code?.startsWith('FLT_ERR_CGROUP')) throw err;
+      throw new OciError('FLT_ERR_OCI_LAUNCH', (err as Error).message, { cause: err });
+    }
+    return this.stateOf(dir, rec);
+  }
+
+  /** start lets a created container's process exec its command. */
+  async start(id: string): Promise<void> {
+    const st = this.state(id);
+    if (st.status !== 'created') {
+      throw new OciError('FLT_ERR_OCI_STATE', `cannot start container "${id}": it is ${st.status}, not created`);
+    }
+    try {
+      await startContainer(this.dir(id));
+    } catch (err) {
+      throw new OciError('FLT_ERR_OCI_LAUNCH', (err as Error).message, { cause: err });
+    }
+  }
+
+  /** state reports the container's status, derived from its files and the process table. */
+  state(id: string): ContainerState {
+    const dir = this.dir(id);
+    return this.stateOf(dir, readStateRecord(dir, id));
+  }
+
+  private stateOf(dir: string, rec: StateRecord): ContainerState {
+    const exit = readExitSafe(dir);
+    const status = deriveStatus({
+      launched: rec.pid > 0,
+      exitFile: exit !== undefined,
+      pidAlive: rec.pid > 0 && pidIsOurs(rec.pid, rec.pidStart),
+      fifoPresent: existsSync(join(dir, 'exec.fifo')),
+    });
+    const st: ContainerState = {
+      ociVersion: rec.ociVersion,
+      id: rec.id,
+      status,
+      pid: status === 'stopped' ? 0 : rec.pid,
+      bundle: rec.bundle,
+      rootfs: rec.rootfs,
+      created: rec.created,
+      annotations: rec.annotations,
+      cgroupsPath: rec.cgroupsPath,
+      shimPid: rec.shimPid,
+      ...(rec.logPath ? { logPath: rec.logPath } : {}),
+    };
+    if (status === 'stopped') {
+      const e = exit ?? lostExit();
+      st.exitCode = e.exitCode;
+      st.signal = e.signal;
+      if (e.startedAt) st.startedAt = e.startedAt;
+      st.finishedAt = e.finishedAt;
+      st.oomKilled = this.oomVerdict(rec, e);
+    }
+    return st;
+  }
+
+  private oomVerdict(rec: StateRecord, e: ExitInfo): boolean {
+    // The counter says the kernel OOM-killed something in the cgroup; the exit says it was the
+    // container's init (SIGKILL), or that init died of it (a shell's 137).
+    if (e.signal !== SIGKILL && e.exitCode !== 128 + SIGKILL) return false;
+    try {
+      return this.cgroups.oomKilled(rec.cgroupsPath);
+    } catch {
+      return false;
+    }
+  }
+
+  /** kill sends a signal (name or number) to the container's init process. */
+  kill(id: string, signal: string | number = 'SIGTERM'): void {
+    const sig = signalNumber(signal);
+    const st = this.state(id);
+    if (st.status !== 'created' && st.status !== 'running') {
+      throw new OciError('FLT_ERR_OCI_STATE', `cannot signal container "${id}": it is ${st.status}`);
+    }
+    try {
+      process.kill(st.pid, sig);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+
+  /** wait resolves when the container has exited, with its exit status and OOM verdict. */
+  async wait(id: string, timeoutMs?: number): Promise<WaitResult> {
+    const dir = this.dir(id);
+    const rec = readStateRecord(dir, id);
+    let exit = readExitSafe(dir);
+    if (exit === undefined) {
+      const st = this.stateOf(dir, rec);
+      if (st.status === 'creating') throw new OciError('FLT_ERR_OCI_STATE', `container "${id}" is still being created`);
+      if (st.status === 'stopped') exit = lostExit();
+      else exit = await this.waitExitOrShimLoss(dir, rec, timeoutMs);
+    }
+    return { ...exit, oomKilled: this.oomVerdict(rec, exit) };
+  }
+
+  private async waitExitOrShimLoss(dir: string, rec: StateRecord, timeoutMs: number | undefined): Promise<ExitInfo> {
+    // The shim writes exit.json; if the shim itself is killed, no file will come, so its
+    // liveness is checked now and then (not a hot path: only a lost shim ends this way).
+    let timer: NodeJS.Timeout | undefined;
+    const lost = new Promise<ExitInfo>((resolve) => {
+      const check = (): void => {
+        if (!pidAlive(rec.shimPid) && !pidIsOurs(rec.pid, rec.pidStart)) {
+          resolve(readExitSafe(dir) ?? lostExit());
+        } else timer = setTimeout(check, 250);
+      };
+      timer = setTimeout(check, 250);
+    });
+    try {
+      return await Promise.race([waitExit(dir, timeoutMs), lost]);
+    } catch (err) {
+      if (timeoutMs !== undefined && readExitSafe(dir) === undefined) {
+        throw new OciError('FLT_ERR_OCI_TIMEOUT', `timed out after ${timeoutMs} ms waiting for container "${rec.id}" to exit`, { cause: err });
+      }
+      const e = readExitSafe(dir);
+      if (e) return e;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** delete removes a stopped or created container: its processes, shim, cgroup and state directory. */
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    const dir = this.dir(id);
+    let rec: StateRecord;
+    try {
+      rec = readStateRecord(dir, id);
+    } catch (err) {
+      // A directory without state.json is what a crash in the middle of create leaves.
+      if (err instanceof OciError && err.code === 'FLT_ERR_OCI_NOT_FOUND' && existsSync(dir) && opts.force) {
+        rmSync(dir, { recursive: true, force: true });
+        return;
+      }
+      throw err;
+    }
+    const st = this.stateOf(dir, rec);
+    if (st.status === 'running' && !opts.force) {
+      throw new OciError('FLT_ERR_OCI_STATE', `cannot delete container "${id}": it is running (kill it first, or force)`);
+    }
+    if (st.status === 'running' || st.status === 'created') {
+      try {
+        process.kill(rec.pid, SIGKILL);
+      } catch {
+        // already gone
+      }
+      this.cgroups.killAll(rec.cgroupsPath);
+      await waitExit(dir, 5000).catch(() => undefined);
+    } else if (st.status === 'creating' && rec.shimPid > 0 && pidAlive(rec.shimPid)) {
+      process.kill(rec.shimPid, SIGKILL);
+    }
+    await waitGone(rec.shimPid, 2000);
+    if (this.cgroups.exists(rec.cgroupsPath)) {
+      this.cgroups.killAll(rec.cgroupsPath);
+      await this.cgroups.remove(rec.cgroupsPath);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** list reports every container under the root (directories that are not containers are skipped). */
+  list(): ContainerState[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.root);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: ContainerState[] = [];
+    for (const id of names.sort()) {
+      try {
+        out.push(this.state(id));
+      } catch {
+        // not a container directory (or one being deleted right now)
+      }
+    }
+    return out;
+  }
+}
+
+function readExitSafe(dir: string): ExitInfo | undefined {
+  try {
+    return readExit(dir) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** lostExit stands for an exit nobody recorded: the shim died before its container did. */
+function lostExit(): ExitInfo {
+  return { exitCode: 255, signal: null, finishedAt: new Date().toISOString() };
+}
+
+/** pidAlive says whether pid is a live (not zombie) process. */
+function pidAlive(pid: number): boolean {
+  if (!(pid > 0)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat[stat.lastIndexOf(')') + 2];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** waitGone waits for a process that is not our child to disappear (it is reaped by its own parent). */
+async function waitGone(pid: number, timeoutMs: number): Promise<void> {
+  if (!(pid > 0)) return;
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; pidAlive(pid); i++) {
+    if (Date.now() > deadline) {
+      throw new OciError('FLT_ERR_OCI_TIMEOUT', `timed out after ${timeoutMs} ms waiting for shim ${pid} to exit`);
+    }
+    if (i < 50) await new Promise<void>((resolve) => setImmediate(resolve));
+    else await sleep1();
+  }
+}
