@@ -21,6 +21,19 @@ const USAGE = `Usage: flotilla agent --server URL --token T [options]   (needs r
 Environment: FLOTILLA_AGENT_BACKOFF_BASE_MS shortens the crash-loop backoff (tests and demos only).
 `;
 
+const VALUE_FLAGS = new Set(['--server', '--token', '--ca', '--node-name', '--root-dir', '--runtime-socket', '--cgroup-parent', '--address', '--port', '--pod-cidr']);
+
+/** joinValues turns `--flag value` into `--flag=value`, so a value starting with "-" (a token may) is still a value. */
+function joinValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (VALUE_FLAGS.has(a) && i + 1 < args.length) out.push(`${a}=${args[++i]}`);
+    else out.push(a);
+  }
+  return out;
+}
+
 /** run starts the agent and waits for SIGTERM or SIGINT. */
 export async function run(args: string[]): Promise<number> {
   if (args.includes('-h') || args.includes('--help')) {
@@ -30,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      args,
+      args: joinValues(args),
       options: {
         server: { type: 'string' },
         token: { type: 'string' },

@@ -141,7 +141,11 @@ export async function startAgentNode(tag: string, opts: { env?: NodeJS.ProcessEn
 
     const image = path.join(rootDir, 'busybox.tar');
     await buildBusyboxImage(image, { tag: 'busybox:latest' });
-    execFileSync(process.execPath, [BIN, 'runtime', 'import', image, '--root-dir', path.join(rootDir, 'runtime')], { stdio: 'pipe' });
+    try {
+      execFileSync(process.execPath, [BIN, 'runtime', 'import', image, '--root-dir', path.join(rootDir, 'runtime')], { stdio: 'pipe' });
+    } catch (e) {
+      throw new Error(`flotilla runtime import failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim()}`);
+    }
 
     const rtLog = createWriteStream(path.join(rootDir, 'runtime.log'));
     runtimeProc = spawn(process.execPath, [BIN, 'runtime', '--socket', socket, '--root-dir', path.join(rootDir, 'runtime'), '--cgroup-parent', cgroupParent, '--bridge', bridge], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -122,7 +122,8 @@ test('a crashing container backs off: CrashLoopBackOff with a growing restartCou
 test('a failing liveness probe restarts the container', { skip }, async (t) => {
   const n = need(t);
   if (!n) return;
-  await create(n, busyboxPod('live', n.nodeName, 'touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 3600', {}, {
+  // The kill uses the pod's grace period; `sleep` as PID 1 ignores SIGTERM, so keep it short.
+  await create(n, busyboxPod('live', n.nodeName, 'touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 3600', { terminationGracePeriodSeconds: 1 }, {
     livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, periodSeconds: 1, failureThreshold: 2 },
   }));
   const p = await podWhere(n, 'live', 'a restart after the liveness probe fails', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 20_000);
