@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -265,10 +266,16 @@ int flt_shim_create(int argc, char **argv) {
   int fifo_fd = -1, log_fd = -1, state_dirfd;
   flt_error_clear(&err);
   if (parse_opts(argc, argv, &o, &err) < 0) return report_error(o.sync_fd, &err);
+  if (o.sync_fd >= 0 && o.sync_fd < 3) {
+    flt_error_set(&err, EINVAL, "create: --sync-fd must be 3 or more, not %d", o.sync_fd);
+    return report_error(-1, &err);
+  }
   if (o.sync_fd >= 0 && fcntl(o.sync_fd, F_SETFD, FD_CLOEXEC) < 0) {
     flt_error_sys(&err, "--sync-fd %d", o.sync_fd);
     return report_error(-1, &err);
   }
+  /* whatever else the caller leaked must not reach the container */
+  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   if (detach(&err) < 0 || write_pid_file(o.state_dir, &err) < 0) return report_error(o.sync_fd, &err);
   if (realpath(o.bundle, bundle) == NULL) {
     flt_error_sys(&err, "bundle `%s`", o.bundle);
