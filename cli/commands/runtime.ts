@@ -84,8 +84,10 @@ async function runImport(args: string[]): Promise<number> {
   });
   if (positionals.length !== 1) throw new Error(`import takes exactly one FILE\n\n${USAGE}`);
   requireRoot('flotilla runtime import');
-  const { openImageStore } = await import('../../runtime/service/wiring.js');
-  const store = await openImageStore(values['root-dir']!);
+  const { ImageStore } = await import('../../runtime/images/image-store.js');
+  const { join } = await import('node:path');
+  const store = new ImageStore(join(values['root-dir']!, 'images'));
+  await store.init();
   const imported = await store.importFile(positionals[0]!, values.tag ? { tag: values.tag } : {});
   for (const img of imported) {
     process.stdout.write(`imported ${img.repoTags.join(', ') || '<untagged>'} ${img.id}\n`);

@@ -53,3 +53,35 @@ export function ipJson(args: string[]): Promise<string> {
     });
   });
 }
+
+/** SAFE_ARG matches what may go into a batch line or shell word unquoted: no spaces, quotes or shell syntax. */
+const SAFE_ARG = /^[A-Za-z0-9_./:@%+=,-]+$/;
+
+/** checkSafeArg throws when a path or name could break a batch line (e.g. a root dir with spaces). */
+export function checkSafeArg(what: string, value: string): string {
+  if (!SAFE_ARG.test(value)) throw new NetworkCommandError(`${what} "${value}" has characters the network setup cannot pass to ip (spaces, quotes or shell syntax)`);
+  return value;
+}
+
+/**
+ * ipBatchHostThenNetns runs one batch in this namespace and then one inside `netns`, in one
+ * spawned shell (a spawn from a large Node process costs more than the shell's own fork).
+ */
+export function ipBatchHostThenNetns(host: string[], netns: string, inside: string[]): Promise<void> {
+  checkSafeArg('network namespace path', netns);
+  const script = [
+    'set -e',
+    "ip -batch - <<'FLOTILLA_HOST'",
+    ...host,
+    'FLOTILLA_HOST',
+    `exec nsenter --net=${netns} ip -batch - <<'FLOTILLA_POD'`,
+    ...inside,
+    'FLOTILLA_POD',
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', script], (err, _stdout, stderr) => {
+      if (err) reject(new NetworkCommandError(`ip failed setting up ${netns} (${[...host, ...inside].join('; ')}): ${String(stderr).trim() || err.message}`));
+      else resolve();
+    });
+  });
+}

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Cidr, gatewayOf, parseCidr } from './cidr.js';
 import { HostLocalIpam, type Allocation } from './ipam.js';
-import { ipBatch, ipJson, NetworkCommandError } from './ip-command.js';
+import { ipBatch, ipBatchHostThenNetns, ipJson, NetworkCommandError } from './ip-command.js';
 
 /** DEFAULT_BRIDGE is the bridge Flotilla's pods hang off. */
 export const DEFAULT_BRIDGE = 'flt0';
@@ -67,11 +67,16 @@ export class PodNetwork {
     this.cidr = c;
   }
 
+  /** bridgeReady says (synchronously) whether ensureBridge has already done its work for the current CIDR. */
+  bridgeReady(): boolean {
+    return this.cidr !== undefined && this.bridgeReadyFor === this.cidr.text && linkExists(this.bridge);
+  }
+
   /** ensureBridge creates the bridge with the gateway address if missing and turns IP forwarding on. */
   async ensureBridge(): Promise<void> {
     const cidr = this.cidr;
     if (!cidr) throw new NetworkNotConfiguredError();
-    if (this.bridgeReadyFor === cidr.text && linkExists(this.bridge)) return;
+    if (this.bridgeReady()) return;
     const gw = `${gatewayOf(cidr)}/${cidr.prefix}`;
     if (!linkExists(this.bridge)) {
       try {
@@ -95,20 +100,16 @@ export class PodNetwork {
   async attach(sandboxId: string, netnsPath: string): Promise<SandboxNetwork> {
     const cidr = this.cidr;
     if (!cidr) throw new NetworkNotConfiguredError();
-    await this.ensureBridge();
+    // No await before the spawn when the bridge is ready, so callers can overlap their own work with it.
+    if (!this.bridgeReady()) await this.ensureBridge();
     const alloc = this.ipam.allocate(cidr, sandboxId);
     const hostVeth = hostVethName(sandboxId);
     try {
-      await ipBatch([
-        `link add ${hostVeth} type veth peer name eth0 netns ${netnsPath}`,
-        `link set ${hostVeth} master ${this.bridge} up`,
-      ]);
-      await ipBatch([
-        `addr add ${alloc.ip}/${alloc.prefix} dev eth0`,
-        'link set eth0 up',
-        'link set lo up',
-        `route add default via ${alloc.gateway} dev eth0`,
-      ], { netns: netnsPath });
+      await ipBatchHostThenNetns(
+        [`link add ${hostVeth} type veth peer name eth0 netns ${netnsPath}`, `link set ${hostVeth} master ${this.bridge} up`],
+        netnsPath,
+        [`addr add ${alloc.ip}/${alloc.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${alloc.gateway} dev eth0`],
+      );
     } catch (err) {
       await this.detach(sandboxId).catch(() => undefined);
       throw err;

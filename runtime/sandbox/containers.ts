@@ -15,6 +15,7 @@ import { containerMatches, containerStateOf, exitReason, uniqueIdPrefix } from '
 import { type RuntimeContext, newId, nowNs, errorText } from './context.js';
 import type { SandboxManager } from './sandboxes.js';
 import type { ExitInfo } from './deps.js';
+import { StepTimer } from './step-timer.js';
 
 /** STOP_KILL_WAIT_MS is how long StopContainer waits for the process to die after SIGKILL. */
 export const STOP_KILL_WAIT_MS = 10_000;
@@ -92,12 +93,14 @@ export class ContainerManager {
         cgroupPath: `${sandbox.cgroupPath}/${id.slice(0, 16)}`,
         exit: null,
       };
+      const timer = new StepTimer(`CreateContainer ${id.slice(0, 12)}`);
       this.ctx.store.saveContainer(rec);
       let rootfsPrepared = false;
       let ociCreated = false;
       try {
         const prepared = await this.ctx.deps.images.prepareRootfs(rec.image, id, dir);
         rootfsPrepared = true;
+        timer.mark('rootfs');
         rec.rootfs = prepared.rootfs;
         rec.imageId = prepared.imageId;
         rec.imageRef = prepared.imageId;
@@ -118,9 +121,12 @@ export class ContainerManager {
         }));
         writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
         mkdirSync(dirname(rec.logPath), { recursive: true });
+        timer.mark('spec');
         await this.ctx.deps.oci.create(id, dir, { logPath: rec.logPath });
         ociCreated = true;
+        timer.mark('oci-create');
         this.ctx.store.saveContainer(rec);
+        timer.done(this.ctx.log);
         return id;
       } catch (err) {
         if (ociCreated) await this.ctx.deps.oci.delete(id, { force: true }).catch(() => undefined);

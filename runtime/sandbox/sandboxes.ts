@@ -4,11 +4,11 @@
  * /etc/hosts and /etc/resolv.conf; Stop kills its containers and gives the network back;
  * Remove takes everything else away. Each step is undone if a later one fails.
  */
-import { mkdirSync, existsSync, chmodSync } from 'node:fs';
+import { mkdirSync, existsSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PodSandboxConfig, PodSandboxFilter, PodSandbox, PodSandboxStatusResponse, StringMap } from '../proto/types.js';
 import { RECORD_VERSION, type SandboxRecord } from '../state/records.js';
-import { hostsFile, resolvConf, readHostResolvConf, writeFileAtomic } from '../network/etc-files.js';
+import { hostsFile, resolvConf, readHostResolvConf } from '../network/etc-files.js';
 import { NetworkNotConfiguredError } from '../network/pod-network.js';
 import { RuntimeServiceError, invalid, notFound } from '../service/errors.js';
 import { cgroupResourcesOf } from './container-spec.js';
@@ -16,6 +16,7 @@ import { sandboxMatches, uniqueIdPrefix } from './status.js';
 import { type RuntimeContext, newId, nowNs, errorText } from './context.js';
 import type { ContainerManager } from './containers.js';
 import type { CgroupResources } from '../cgroups/types.js';
+import { StepTimer } from './step-timer.js';
 
 /** POD_LIMIT_ANNOTATIONS name annotations that set pod cgroup limits when linux.resources does not. */
 export const POD_LIMIT_ANNOTATIONS = {
@@ -122,24 +123,36 @@ export class SandboxManager {
       network: null,
     };
     return this.ctx.locks.run(id, async () => {
+      const timer = new StepTimer(`RunPodSandbox ${id.slice(0, 12)}`);
       // The record goes to disk first, so a crash half-way leaves something RemovePodSandbox can clean.
       this.ctx.store.saveSandbox(rec);
+      timer.mark('record');
       try {
         if (config.logDirectory) mkdirSync(config.logDirectory, { recursive: true });
         mkdirSync(join(dir, 'shm'));
         chmodSync(join(dir, 'shm'), 0o1777);
-        const [ns] = await Promise.all([
-          this.ctx.deps.namespaces.create(join(dir, 'ns'), ['net', 'ipc', 'uts'], hostname),
-          Promise.resolve().then(() => this.ctx.deps.cgroups.create(rec.cgroupPath, resources)),
-        ]);
+        const ns = await this.ctx.deps.namespaces.create(join(dir, 'ns'), ['net', 'ipc', 'uts'], hostname);
         rec.namespaces = ns;
-        this.ctx.store.saveSandbox(rec);
-        const net = await this.ctx.network.attach(id, ns.net);
+        timer.mark('namespaces');
+        // The veth setup runs in child processes; the cgroup and files are made meanwhile.
+        const attaching = this.ctx.network.attach(id, ns.net);
+        try {
+          this.ctx.deps.cgroups.create(rec.cgroupPath, resources);
+          writeFileSync(join(dir, 'resolv.conf'), resolvConf(config.dnsConfig, readHostResolvConf()), { mode: 0o644 });
+        } catch (err) {
+          await attaching.catch(() => undefined);
+          throw err;
+        }
+        timer.mark('cgroup+resolv');
+        const net = await attaching;
+        timer.mark('network');
         rec.network = { ip: net.ip, prefix: net.prefix, gateway: net.gateway, hostVeth: net.hostVeth, cidr: net.cidr };
-        writeFileAtomic(join(dir, 'hosts'), hostsFile(hostname, net.ip));
-        writeFileAtomic(join(dir, 'resolv.conf'), resolvConf(config.dnsConfig, readHostResolvConf()));
+        // Nobody reads these before the sandbox is ready, so they need no temp-and-rename.
+        writeFileSync(join(dir, 'hosts'), hostsFile(hostname, net.ip), { mode: 0o644 });
         rec.state = 'SANDBOX_READY';
         this.ctx.store.saveSandbox(rec);
+        timer.mark('files');
+        timer.done(this.ctx.log);
         return id;
       } catch (err) {
         await this.teardown(rec).catch((e) => this.ctx.log(`sandbox ${id}: cleanup after failed RunPodSandbox: ${errorText(e)}`));
