@@ -123,6 +123,12 @@ void flt_child_run(const struct flt_child_args *a) {
   }
   umask(022);
   if (flt_caps_apply(s->caps, s->uid, s->gid, s->additional_gids, s->n_additional_gids, &err) < 0) fail(a, &err);
+  /* changing uid made the process non-dumpable, which hides /proc/self/fd from it; execve
+   * decides dumpability afresh anyway */
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+    flt_error_sys(&err, "prctl(PR_SET_DUMPABLE)");
+    fail(a, &err);
+  }
   if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     flt_error_sys(&err, "prctl(PR_SET_NO_NEW_PRIVS)");
     fail(a, &err);

@@ -300,7 +300,8 @@ int flt_shim_create(int argc, char **argv) {
   if (!o.start) {
     snprintf(path, sizeof path, "%s/exec.fifo", o.state_dir);
     unlink(path);
-    if (mkfifo(path, 0622) < 0 || (fifo_fd = open(path, O_PATH | O_CLOEXEC)) < 0) {
+    /* 0622 (umask aside): a container running as another user must be able to open it for writing */
+    if (mkfifo(path, 0622) < 0 || chmod(path, 0622) < 0 || (fifo_fd = open(path, O_PATH | O_CLOEXEC)) < 0) {
       flt_error_sys(&err, "mkfifo `%s`", path);
       return report_error(o.sync_fd, &err);
     }

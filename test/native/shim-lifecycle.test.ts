@@ -118,6 +118,21 @@ test('create blocks the process until start; start lets it run', async (t) => {
   await assert.rejects(startContainer(st, 1000), /start container state-0: no exec.fifo/);
 });
 
+test('a container running as another user is created, then started, with its uid, gids and no caps', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  (b.config.process as { user?: unknown }).user = { uid: 1000, gid: 1000, additionalGids: [5, 6] };
+  b.write(['sh', '-c', 'id; grep CapEff /proc/self/status']);
+  const st = b.stateDir();
+  const log = join(b.dir, 'u.log');
+  const r = await launchShim({ id: 'u1', bundle: b.bundle, stateDir: st, logPath: log, cgroupDirs: [] });
+  b.track(r.pid);
+  await startContainer(st, 10_000);
+  assert.equal((await waitExit(st, 10_000)).exitCode, 0);
+  assert.deepEqual(logLines(log).map((l) => l.text), ['uid=1000 gid=1000 groups=5,6', 'CapEff:\t0000000000000000']);
+});
+
 test('a signal that kills the container is recorded; the shim forwards SIGTERM', async (t) => {
   if (!requireRoot(t)) return;
   const b = new TestBundle();
