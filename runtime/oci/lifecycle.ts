@@ -155,12 +155,17 @@ export class OciRuntime {
 
   private stateOf(dir: string, rec: StateRecord): ContainerState {
     const exit = readExitSafe(dir);
+    const launched = rec.pid > 0;
+    const pidAliveNow = launched && exit === undefined && pidIsOurs(rec.pid, rec.pidStart);
     const status = deriveStatus({
-      launched: rec.pid > 0,
+      launched,
       exitFile: exit !== undefined,
-      pidAlive: rec.pid > 0 && pidIsOurs(rec.pid, rec.pidStart),
-      fifoPresent: existsSync(join(dir, 'exec.fifo')),
+      pidAlive: pidAliveNow,
+      shimAlive: launched && exit === undefined && !pidAliveNow && pidAlive(rec.shimPid),
+      fifoPresent: pidAliveNow && existsSync(join(dir, 'exec.fifo')),
     });
+    // A shim that died between our two reads may have written exit.json after all.
+    const exitNow = status === 'stopped' && exit === undefined ? readExitSafe(dir) : exit;
     const st: ContainerState = {
       ociVersion: rec.ociVersion,
       id: rec.id,
@@ -175,7 +180,7 @@ export class OciRuntime {
       ...(rec.logPath ? { logPath: rec.logPath } : {}),
     };
     if (status === 'stopped') {
-      const e = exit ?? lostExit();
+      const e = exitNow ?? lostExit();
       st.exitCode = e.exitCode;
       st.signal = e.signal;
       if (e.startedAt) st.startedAt = e.startedAt;
@@ -218,7 +223,8 @@ export class OciRuntime {
     if (exit === undefined) {
       const st = this.stateOf(dir, rec);
       if (st.status === 'creating') throw new OciError('FLT_ERR_OCI_STATE', `container "${id}" is still being created`);
-      if (st.status === 'stopped') exit = lostExit();
+      // stopped here means exit.json appeared since the read above, or the shim died without one.
+      if (st.status === 'stopped') exit = readExitSafe(dir) ?? lostExit();
       else exit = await this.waitExitOrShimLoss(dir, rec, timeoutMs);
     }
     return { ...exit, oomKilled: this.oomVerdict(rec, exit) };

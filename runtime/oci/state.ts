@@ -51,19 +51,20 @@ export interface StatusFacts {
   launched: boolean;
   exitFile: boolean;
   pidAlive: boolean;
+  shimAlive: boolean;
   fifoPresent: boolean;
 }
 
 /**
  * deriveStatus: exit.json → stopped; not yet launched → creating; init alive → created while
- * exec.fifo waits, running once it is gone; init gone without an exit file (its shim was
- * killed) → stopped.
+ * exec.fifo waits, running once it is gone; init gone but its shim alive → still running (the
+ * shim is writing exit.json); both gone without an exit file (the shim was killed) → stopped.
  */
 export function deriveStatus(f: StatusFacts): OciStatus {
   if (f.exitFile) return 'stopped';
   if (!f.launched) return 'creating';
   if (f.pidAlive) return f.fifoPresent ? 'created' : 'running';
-  return 'stopped';
+  return f.shimAlive ? 'running' : 'stopped';
 }
 
 /** readStateRecord reads root/<id>/state.json; a missing file means no such container. */
