@@ -3,6 +3,7 @@
  * path (through nsenter), so that each network step is one process rather than one per command.
  */
 import { spawn, execFile } from 'node:child_process';
+import type { ShellCoprocess } from './shell-coprocess.js';
 
 /** NetworkCommandError is a failed `ip` batch; its message carries the commands and ip's stderr. */
 export class NetworkCommandError extends Error {
@@ -64,24 +65,26 @@ export function checkSafeArg(what: string, value: string): string {
 }
 
 /**
- * ipBatchHostThenNetns runs one batch in this namespace and then one inside `netns`, in one
- * spawned shell (a spawn from a large Node process costs more than the shell's own fork).
+ * hostThenNetnsScript is the shell script that runs one `ip` batch in this namespace, then one
+ * inside `netns` (pure, so its quoting can be tested).
  */
-export function ipBatchHostThenNetns(host: string[], netns: string, inside: string[]): Promise<void> {
+export function hostThenNetnsScript(host: string[], netns: string, inside: string[]): string {
   checkSafeArg('network namespace path', netns);
-  const script = [
-    'set -e',
-    "ip -batch - <<'FLOTILLA_HOST'",
-    ...host,
-    'FLOTILLA_HOST',
-    `exec nsenter --net=${netns} ip -batch - <<'FLOTILLA_POD'`,
-    ...inside,
-    'FLOTILLA_POD',
-  ].join('\n');
-  return new Promise((resolve, reject) => {
-    execFile('sh', ['-c', script], (err, _stdout, stderr) => {
-      if (err) reject(new NetworkCommandError(`ip failed setting up ${netns} (${[...host, ...inside].join('; ')}): ${String(stderr).trim() || err.message}`));
-      else resolve();
-    });
-  });
+  const lines = [...host, ...inside];
+  const bad = lines.find((l) => l.includes('FLOTILLA_') || l.includes('\n'));
+  if (bad !== undefined) throw new NetworkCommandError(`refusing ip batch line ${JSON.stringify(bad)}`);
+  const parts: string[] = [];
+  if (host.length) parts.push("ip -batch - <<'FLOTILLA_HOST'", ...host, 'FLOTILLA_HOST');
+  if (inside.length) parts.push(`nsenter --net=${netns} ip -batch - <<'FLOTILLA_POD'`, ...inside, 'FLOTILLA_POD');
+  return parts.join('\n');
+}
+
+/** ipBatchHostThenNetns runs hostThenNetnsScript in the runtime's helper shell. */
+export async function ipBatchHostThenNetns(shell: ShellCoprocess, host: string[], netns: string, inside: string[]): Promise<void> {
+  const script = hostThenNetnsScript(host, netns, inside);
+  try {
+    await shell.run(script);
+  } catch (err) {
+    throw new NetworkCommandError(`ip failed setting up ${netns} (${[...host, ...inside].join('; ')}): ${(err as Error).message}`);
+  }
 }

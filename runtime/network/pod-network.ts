@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { type Cidr, gatewayOf, parseCidr } from './cidr.js';
 import { HostLocalIpam, type Allocation } from './ipam.js';
 import { ipBatch, ipBatchHostThenNetns, ipJson, NetworkCommandError } from './ip-command.js';
+import { ShellCoprocess, ShellScriptError } from './shell-coprocess.js';
 
 /** DEFAULT_BRIDGE is the bridge Flotilla's pods hang off. */
 export const DEFAULT_BRIDGE = 'flt0';
@@ -46,6 +47,8 @@ export interface SandboxNetwork extends Allocation {
 export class PodNetwork {
   readonly bridge: string;
   readonly ipam: HostLocalIpam;
+  /** shell runs the per-sandbox `ip` work without forking the runtime each time. */
+  readonly shell = new ShellCoprocess();
   private cidr: Cidr | undefined;
   private bridgeReadyFor: string | undefined;
 
@@ -106,6 +109,7 @@ export class PodNetwork {
     const hostVeth = hostVethName(sandboxId);
     try {
       await ipBatchHostThenNetns(
+        this.shell,
         [`link add ${hostVeth} type veth peer name eth0 netns ${netnsPath}`, `link set ${hostVeth} master ${this.bridge} up`],
         netnsPath,
         [`addr add ${alloc.ip}/${alloc.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${alloc.gateway} dev eth0`],
@@ -122,9 +126,9 @@ export class PodNetwork {
     const hostVeth = hostVethName(sandboxId);
     if (linkExists(hostVeth)) {
       try {
-        await ipBatch([`link del ${hostVeth}`]);
+        await this.shell.run(`ip link del ${hostVeth}`);
       } catch (err) {
-        if (linkExists(hostVeth)) throw err;
+        if (linkExists(hostVeth)) throw new NetworkCommandError(`ip link del ${hostVeth}: ${(err as ShellScriptError).message}`);
       }
     }
     this.ipam.release(sandboxId);
