@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_debs=()
-for pair in etcd:etcd-server busybox:busybox-static runc:runc crun:crun docker-registry:docker-registry ip:iproute2 nft:nftables make:make cc:gcc openssl:openssl; do
+for pair in etcd:etcd-server busybox:busybox-static runc:runc crun:crun docker-registry:docker-registry ip:iproute2 nft:nftables make:make cc:gcc openssl:openssl musl-gcc:musl-tools; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || need_debs+=("$pkg")
 done
