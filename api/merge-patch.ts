@@ -1,7 +1,8 @@
 /**
- * JSON merge patch (RFC 7386) and JSON patch (RFC 6902), pure functions over plain JSON values.
- * PATCH with merge-patch+json or strategic-merge-patch+json uses the first (lists are replaced
- * whole); json-patch+json uses the second.
+ * JSON merge patch (RFC 7386), strategic merge patch (Kubernetes' variant: lists with a merge key
+ * merge element by element, plus the $patch, $setElementOrder, $retainKeys and
+ * $deleteFromPrimitiveList directives kubectl sends) and JSON patch (RFC 6902), pure functions
+ * over plain JSON values.
  */
 import { BadRequestError, InvalidError } from './errors.js';
 
@@ -18,6 +19,86 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
     if (v === null) delete out[k];
     else out[k] = applyMergePatch(out[k], v);
   }
+  return out;
+}
+
+/** MERGE_KEYS maps a list field name to the key its elements merge by in a strategic merge patch (Kubernetes' patchMergeKey). */
+export const MERGE_KEYS: Record<string, string> = {
+  containers: 'name', initContainers: 'name', ephemeralContainers: 'name', env: 'name', volumes: 'name', imagePullSecrets: 'name',
+  ports: 'containerPort', volumeMounts: 'mountPath', conditions: 'type', ownerReferences: 'uid', addresses: 'type', hostAliases: 'ip',
+  podIPs: 'ip', topologySpreadConstraints: 'topologyKey',
+};
+
+/** MERGED_PRIMITIVE_LISTS are lists of strings that a strategic merge patch unions instead of replacing. */
+export const MERGED_PRIMITIVE_LISTS = new Set(['finalizers']);
+
+function mergeList(field: string, target: unknown, patch: unknown[], order: unknown[] | undefined): unknown[] {
+  const key = MERGE_KEYS[field];
+  const base = Array.isArray(target) ? target : [];
+  if (MERGED_PRIMITIVE_LISTS.has(field) && patch.every((v) => !isObj(v))) {
+    return [...base, ...patch.filter((v) => !base.includes(v))];
+  }
+  if (!key || !patch.every((v) => isObj(v) && (v[key] !== undefined || v.$patch !== undefined))) {
+    return patch.filter((v) => !(isObj(v) && v.$patch === 'delete')).map((v) => structuredClone(v));
+  }
+  let out = base.map((v) => v);
+  for (const item of patch as Record<string, unknown>[]) {
+    const idx = out.findIndex((v) => isObj(v) && v[key] === item[key]);
+    if (item.$patch === 'delete') {
+      if (idx >= 0) out.splice(idx, 1);
+      continue;
+    }
+    if (item.$patch === 'replace') {
+      const { $patch: _p, ...rest } = item;
+      if (idx >= 0) out[idx] = rest;
+      else out.push(rest);
+      continue;
+    }
+    if (idx >= 0) out[idx] = applyStrategicMergePatch(out[idx], item);
+    else out.push(applyStrategicMergePatch(undefined, item));
+  }
+  if (order && key) {
+    const keys = order.map((o) => (isObj(o) ? o[key] : o));
+    const ranked = out.filter((v) => isObj(v) && keys.includes(v[key]));
+    ranked.sort((a, b) => keys.indexOf((a as Record<string, unknown>)[key]) - keys.indexOf((b as Record<string, unknown>)[key]));
+    out = [...ranked, ...out.filter((v) => !ranked.includes(v))];
+  }
+  return out;
+}
+
+/** applyStrategicMergePatch is applyMergePatch with Kubernetes' strategic rules for keyed lists and directives. */
+export function applyStrategicMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObj(patch)) return structuredClone(patch);
+  if (patch.$patch === 'replace') {
+    const { $patch: _p, ...rest } = patch;
+    return structuredClone(rest);
+  }
+  if (patch.$patch === 'delete') return undefined;
+  const out: Record<string, unknown> = isObj(target) ? { ...target } : {};
+  const retain = Array.isArray(patch.$retainKeys) ? (patch.$retainKeys as string[]) : undefined;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/')) continue;
+    if (k.startsWith('$deleteFromPrimitiveList/')) {
+      const field = k.slice('$deleteFromPrimitiveList/'.length);
+      if (Array.isArray(out[field]) && Array.isArray(v)) out[field] = (out[field] as unknown[]).filter((x) => !v.includes(x));
+      continue;
+    }
+    if (v === null) {
+      delete out[k];
+    } else if (Array.isArray(v)) {
+      out[k] = mergeList(k, out[k], v, patch[`$setElementOrder/${k}`] as unknown[] | undefined);
+    } else {
+      const merged = applyStrategicMergePatch(out[k], v);
+      if (merged === undefined) delete out[k];
+      else out[k] = merged;
+    }
+  }
+  for (const k of Object.keys(patch)) {
+    if (!k.startsWith('$setElementOrder/')) continue;
+    const field = k.slice('$setElementOrder/'.length);
+    if (!(field in patch) && Array.isArray(out[field])) out[field] = mergeList(field, out[field], [], patch[k] as unknown[]);
+  }
+  if (retain) for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
   return out;
 }
 

@@ -95,12 +95,13 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** BodyKind says how a body must be read: a whole object, or a patch of one of the kinds served. */
-export type PatchType = 'merge' | 'json';
+export type PatchType = 'merge' | 'strategic' | 'json';
 
 /** patchTypeOf maps a PATCH Content-Type to the patch kind, 415 for others. */
 export function patchTypeOf(contentType: string | undefined): PatchType {
   const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (ct === 'application/merge-patch+json' || ct === 'application/strategic-merge-patch+json' || ct === 'application/apply-patch+yaml') return 'merge';
+  if (ct === 'application/merge-patch+json' || ct === 'application/apply-patch+yaml') return 'merge';
+  if (ct === 'application/strategic-merge-patch+json') return 'strategic';
   if (ct === 'application/json-patch+json') return 'json';
   throw new UnsupportedMediaTypeError(`the body of a PATCH must be application/merge-patch+json, application/strategic-merge-patch+json or application/json-patch+json, not "${ct || 'none'}"`);
 }

@@ -9,7 +9,7 @@ import { AlreadyExistsError, BadRequestError, ConflictError, ForbiddenError, Inv
 import type { KubeObject, Pod, Status } from '../api/types.js';
 import { applyDefaults } from '../api/defaults.js';
 import { validateObject } from '../api/validation.js';
-import { applyJsonPatch, applyMergePatch } from '../api/merge-patch.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../api/merge-patch.js';
 import { type ApiContext, checkIdentity, checkTypeMeta } from './context.js';
 import { decideDelete, removableAfterUpdate, type DeleteOptions } from './deletion.js';
 import { podSpecUpdateCauses, prepareForCreate, prepareForStatusUpdate, prepareForUpdate } from './strategy.js';
@@ -114,10 +114,10 @@ export async function updateObject(ctx: ApiContext, r: ResourceInfo, namespace: 
 
 /** patchObject applies a merge or JSON patch to the current object and writes it, retrying races unless the patch pins a resourceVersion. */
 export async function patchObject(ctx: ApiContext, r: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, type: PatchType, sub?: 'status'): Promise<KubeObject> {
-  if (type === 'merge' && (typeof patch !== 'object' || patch === null || Array.isArray(patch))) throw new BadRequestError('a merge patch must be a JSON object');
+  if (type !== 'json' && (typeof patch !== 'object' || patch === null || Array.isArray(patch))) throw new BadRequestError('a merge patch must be a JSON object');
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
     const cur = await mustGet(ctx, r, namespace, name);
-    const patched = (type === 'merge' ? applyMergePatch(cur.obj, patch) : applyJsonPatch(cur.obj, patch)) as KubeObject;
+    const patched = (type === 'merge' ? applyMergePatch(cur.obj, patch) : type === 'strategic' ? applyStrategicMergePatch(cur.obj, patch) : applyJsonPatch(cur.obj, patch)) as KubeObject;
     if (typeof patched !== 'object' || patched === null || typeof patched.metadata !== 'object' || patched.metadata === null) {
       throw new BadRequestError('the patch leaves no object metadata');
     }

@@ -74,7 +74,7 @@ export async function writeScale(ctx: ApiContext, r: ResourceInfo, namespace: st
     const cur = await ctx.storage.get<Deployment>(r, namespace, name);
     if (!cur) throw NotFoundError.object(r.plural, name, r.group);
     const current = scaleOf(cur.obj);
-    const scale = (patch === 'merge' ? applyMergePatch(current, body) : patch === 'json' ? applyJsonPatch(current, body) : asObject(body)) as Scale;
+    const scale = (patch === 'json' ? applyJsonPatch(current, body) : patch ? applyMergePatch(current, body) : asObject(body)) as Scale;
     const causes = validateObject('Scale', scale);
     if (causes.length) throw new InvalidError('Scale', name, causes, 'autoscaling');
     const wanted = scale.metadata?.resourceVersion;

@@ -87,3 +87,24 @@ test('error codes are unique and documented; Status round-trips', () => {
   assert.equal(internal.code, 500);
   assert.ok(!/at /.test(internal.message ?? ''), 'no stack in the message');
 });
+
+test('strategic merge patch merges keyed lists and honours directives', async () => {
+  const { applyStrategicMergePatch } = await import('../../api/merge-patch.js');
+  const live = {
+    metadata: { finalizers: ['a'] },
+    spec: { containers: [{ name: 'web', image: 'nginx:1', ports: [{ containerPort: 80 }] }, { name: 'side', image: 'busybox' }], tolerations: [{ key: 'x' }] },
+  };
+  const out: any = applyStrategicMergePatch(live, {
+    metadata: { finalizers: ['b'] },
+    spec: { '$setElementOrder/containers': [{ name: 'side' }, { name: 'web' }], containers: [{ name: 'web', image: 'nginx:2' }], tolerations: [{ key: 'y' }] },
+  });
+  assert.deepEqual(out.spec.containers, [{ name: 'side', image: 'busybox' }, { name: 'web', image: 'nginx:2', ports: [{ containerPort: 80 }] }]);
+  assert.deepEqual(out.spec.tolerations, [{ key: 'y' }], 'lists without a merge key are replaced');
+  assert.deepEqual(out.metadata.finalizers, ['a', 'b'], 'finalizers are unioned');
+  const del: any = applyStrategicMergePatch(live, { spec: { containers: [{ name: 'side', $patch: 'delete' }] }, metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] } });
+  assert.deepEqual(del.spec.containers.map((c: any) => c.name), ['web']);
+  assert.deepEqual(del.metadata.finalizers, []);
+  const retained: any = applyStrategicMergePatch({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } } }, { strategy: { $retainKeys: ['type'], type: 'Recreate' } });
+  assert.deepEqual(retained.strategy, { type: 'Recreate' });
+  assert.deepEqual(applyStrategicMergePatch({ a: { b: 1 } }, { a: { $patch: 'replace', c: 2 } }), { a: { c: 2 } });
+});
