@@ -206,9 +206,31 @@ test('watches that the server ends (timeoutSeconds) are resumed without gaps or 
   assert.deepEqual(seen.map((s) => `${s.type}:${s.name}`), [0, 1, 2, 3, 4, 5].map((i) => `add:to-${i}`));
 });
 
+test('a watch that goes silent (a link cut without a reset) is abandoned after idleTimeoutMs and resumed', async (t) => {
+  const target = new URL(cp.url);
+  const proxy = new CuttableProxy({ host: target.hostname, port: Number(target.port) });
+  const via = new ApiClient({ server: await proxy.listen(), token: cp.token, ca: cp.caPem });
+  const inf = new Informer<Pod>(via, 'pods', { namespace: 'default', labelSelector: 'inf=silent', idleTimeoutMs: 1000, backoffMs: { initial: 50, max: 400 } });
+  t.after(async () => {
+    inf.stop();
+    via.close();
+    await proxy.close();
+  });
+  const seen = record(inf);
+  await inf.start();
+  await waitFor('the watch connection to open', () => proxy.accepted >= 2);
+  proxy.freeze();
+  await client.create('pods', pod('silent-1', { inf: 'silent' }), 'default');
+  await waitFor('the change made while the link was silent', () => seen.some((s) => s.name === 'silent-1'));
+  assert.deepEqual(seen.map((s) => `${s.type}:${s.name}`), ['add:silent-1']);
+});
+
 test('a watch from a compacted revision (after an API server restart) is 410: the informer relists and delivers the difference', async (t) => {
   const { startApiServer } = await import('../../apiserver/server.js');
   const { Etcd3 } = await import('etcd3');
+  // Its own control plane: this test stops the API server and starts others on the same etcd.
+  const cp = await startControlPlane();
+  const client = new ApiClient({ server: cp.url, token: cp.token, ca: cp.caPem });
   const first = new URL(cp.url);
   const proxy = new CuttableProxy({ host: first.hostname, port: Number(first.port) });
   const via = new ApiClient({ server: await proxy.listen(), token: cp.token, ca: cp.caPem });
@@ -224,6 +246,8 @@ test('a watch from a compacted revision (after an API server restart) is 410: th
     secondClient?.close();
     await proxy.close();
     await second?.close();
+    client.close();
+    await cp.stop();
   });
   for (let i = 0; i < 4; i++) await client.create('pods', pod(`g-${i}`, { inf: 'gone' }), 'default');
   const seen = record(inf);
@@ -271,23 +295,4 @@ test('a watch from a compacted revision (after an API server restart) is 410: th
   await secondClient.create('pods', pod('g-5', { inf: 'gone' }), 'default');
   await waitFor('an event after the relist', () => seen.some((s) => s.name === 'g-5'));
   assert.equal(seen.filter((s) => s.name === 'g-5').length, 1);
-});
-
-test('a watch that goes silent (a link cut without a reset) is abandoned after idleTimeoutMs and resumed', async (t) => {
-  const target = new URL(cp.url);
-  const proxy = new CuttableProxy({ host: target.hostname, port: Number(target.port) });
-  const via = new ApiClient({ server: await proxy.listen(), token: cp.token, ca: cp.caPem });
-  const inf = new Informer<Pod>(via, 'pods', { namespace: 'default', labelSelector: 'inf=silent', idleTimeoutMs: 1000, backoffMs: { initial: 50, max: 400 } });
-  t.after(async () => {
-    inf.stop();
-    via.close();
-    await proxy.close();
-  });
-  const seen = record(inf);
-  await inf.start();
-  await waitFor('the watch connection to open', () => proxy.accepted >= 2);
-  proxy.freeze();
-  await client.create('pods', pod('silent-1', { inf: 'silent' }), 'default');
-  await waitFor('the change made while the link was silent', () => seen.some((s) => s.name === 'silent-1'));
-  assert.deepEqual(seen.map((s) => `${s.type}:${s.name}`), ['add:silent-1']);
 });
