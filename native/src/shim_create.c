@@ -288,6 +288,17 @@ int flt_shim_create(int argc, char **argv) {
     flt_error_sys(&err, "root.path `%s`", path);
     return report_error(o.sync_fd, &err);
   }
+  for (size_t i = 0; i < spec.n_mounts; i++) {
+    /* bind sources may be relative to the bundle (runtime-spec) */
+    struct flt_mount *m = &spec.mounts[i];
+    if (!m->bind || m->source[0] == '/') continue;
+    snprintf(path, sizeof path, "%s/%s", bundle, m->source);
+    m->source = flt_arena_strdup(&arena, path);
+    if (m->source == NULL) {
+      flt_error_set(&err, ENOMEM, "out of memory");
+      return report_error(o.sync_fd, &err);
+    }
+  }
   if (!(spec.clone_flags & CLONE_NEWNS)) {
     flt_error_set(&err, EINVAL, "config.json: linux.namespaces: a new mount namespace is required");
     return report_error(o.sync_fd, &err);

@@ -103,3 +103,30 @@ test('the hardened container sees what it sees under runc (caps, no_new_privs, r
   const mountinfo = execFileSync('cat', ['/proc/self/mountinfo']).toString();
   assert.ok(!mountinfo.includes(join(b.bundle, 'rootfs')), 'no container mount is left in the host namespace');
 });
+
+test('bind mounts: read-only and read-write directories, a file, and a source relative to the bundle', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  const { writeFileSync } = await import('node:fs');
+  const data = join(b.dir, 'data');
+  mkdirSync(data);
+  writeFileSync(join(data, 'in'), 'from-host\n');
+  mkdirSync(join(b.bundle, 'extra'));
+  writeFileSync(join(b.dir, 'conf'), 'conf-line\n');
+  b.config.mounts.push(
+    { destination: '/data', type: 'bind', source: data, options: ['rbind', 'ro'] },
+    { destination: '/extra', type: 'bind', source: 'extra', options: ['bind', 'rw', 'nosuid'] },
+    { destination: '/etc/flotilla.conf', type: 'bind', source: join(b.dir, 'conf'), options: ['bind', 'ro'] },
+  );
+  b.write(['sh', '-c', 'cat /data/in; touch /data/x 2>&1; echo written > /extra/out; cat /etc/flotilla.conf']);
+  const st = b.stateDir();
+  const log = join(b.dir, 'bind.log');
+  const r = await launchShim({ id: 'bind', bundle: b.bundle, stateDir: st, logPath: log, cgroupDirs: [], start: true });
+  b.track(r.pid);
+  assert.equal((await waitExit(st, 10_000)).exitCode, 0);
+  const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.replace(/^\S+ (stdout|stderr) F /, ''));
+  assert.deepEqual(lines, ['from-host', 'touch: /data/x: Read-only file system', 'conf-line']);
+  assert.equal(readFileSync(join(b.bundle, 'extra', 'out'), 'utf8'), 'written\n');
+  assert.equal(existsSync(join(data, 'x')), false);
+});
