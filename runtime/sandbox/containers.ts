@@ -17,6 +17,9 @@ import type { SandboxManager } from './sandboxes.js';
 import type { ExitInfo } from './deps.js';
 import { StepTimer } from './step-timer.js';
 
+/** EXEC_OUTPUT_CAP is the most ExecSync returns of each stream, as CRI asks. */
+export const EXEC_OUTPUT_CAP = 16 * 1024 * 1024;
+
 /** STOP_KILL_WAIT_MS is how long StopContainer waits for the process to die after SIGKILL. */
 export const STOP_KILL_WAIT_MS = 10_000;
 
@@ -190,7 +193,8 @@ export class ContainerManager {
       const rec = this.ctx.store.getContainer(full);
       if (!rec) return;
       await this.ctx.deps.oci.delete(rec.id, { force: true });
-      if (rec.rootfs) await this.ctx.deps.images.releaseRootfs(rec.id, rec.bundle);
+      // Always: a crash during CreateContainer may have mounted the rootfs before recording it.
+      await this.ctx.deps.images.releaseRootfs(rec.id, rec.bundle);
       if (this.ctx.deps.cgroups.exists(rec.cgroupPath)) await this.ctx.deps.cgroups.remove(rec.cgroupPath, 5000);
       this.ctx.store.deleteContainer(rec.id);
     });
@@ -337,6 +341,8 @@ export class ContainerManager {
     if (res.timedOut) {
       throw new RuntimeServiceError('FLT_ERR_RUNTIME_TIMEOUT', `command ${JSON.stringify(cmd)} in container ${rec.id} timed out after ${timeoutSec}s`);
     }
-    return { stdout: res.stdout, stderr: res.stderr, exitCode: res.exitCode };
+    // CRI caps each stream at 16 MiB (CVE-2022-1708); the rest is dropped, the command still succeeds.
+    const cap = (b: Buffer): Buffer => (b.length > EXEC_OUTPUT_CAP ? b.subarray(0, EXEC_OUTPUT_CAP) : b);
+    return { stdout: cap(res.stdout), stderr: cap(res.stderr), exitCode: res.exitCode };
   }
 }

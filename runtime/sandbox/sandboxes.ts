@@ -16,6 +16,7 @@ import { sandboxMatches, uniqueIdPrefix } from './status.js';
 import { type RuntimeContext, newId, nowNs, errorText } from './context.js';
 import type { ContainerManager } from './containers.js';
 import type { CgroupResources } from '../cgroups/types.js';
+import { validateResources } from '../cgroups/resources.js';
 import { StepTimer } from './step-timer.js';
 
 /** POD_LIMIT_ANNOTATIONS name annotations that set pod cgroup limits when linux.resources does not. */
@@ -40,7 +41,7 @@ export function podHostname(config: PodSandboxConfig): string {
 /** podCgroupResources picks the pod cgroup limits from linux.resources, else from the annotations. */
 export function podCgroupResources(config: PodSandboxConfig): CgroupResources {
   const fromLinux = cgroupResourcesOf(config.linux?.resources);
-  if (Object.keys(fromLinux).length > 0) return fromLinux;
+  if (Object.keys(fromLinux).length > 0) return checked('config.linux.resources', fromLinux);
   const out: CgroupResources = {};
   const ann: StringMap = config.annotations ?? {};
   for (const [field, key] of Object.entries(POD_LIMIT_ANNOTATIONS) as [keyof typeof POD_LIMIT_ANNOTATIONS, string][]) {
@@ -50,7 +51,16 @@ export function podCgroupResources(config: PodSandboxConfig): CgroupResources {
     if (!Number.isSafeInteger(n)) throw invalid(`config.annotations["${key}"]`, `must be an integer, got "${v}"`);
     out[field] = n;
   }
-  return out;
+  return checked('config.annotations', out);
+}
+
+function checked(field: string, r: CgroupResources): CgroupResources {
+  try {
+    validateResources(r);
+  } catch (err) {
+    throw invalid(field, errorText(err));
+  }
+  return r;
 }
 
 function validateConfig(config: PodSandboxConfig | null | undefined): asserts config is PodSandboxConfig {

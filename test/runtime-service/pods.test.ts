@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { requireRoot } from '../helpers/root.js';
 import { RuntimeCallError, GrpcStatus, type RuntimeClient, type PodSandboxConfig, type ContainerConfig } from '../../runtime/client.js';
 import { RuntimeHarness, waitFor } from './harness.js';
+import { createCgroupManager } from '../../runtime/cgroups/detect.js';
 
 async function rejectsWith(p: Promise<unknown>, code: number, re: RegExp): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
@@ -75,7 +76,7 @@ test('runtime service: pods, containers, networking and cleanup over gRPC', asyn
   });
 
   const podA = pod('pod-a', { tier: 'web' });
-  const podB = pod('pod-b');
+  const podB: PodSandboxConfig = { ...pod('pod-b'), linux: { resources: { memoryLimitInBytes: 256 << 20, cpuPeriod: 100000, cpuQuota: 50000 } } };
   const { podSandboxId: a } = await c.runPodSandbox({ config: podA });
   const { podSandboxId: b } = await c.runPodSandbox({ config: podB });
   const web = await run(a, podA, ctr('web', HTTPD('hello-from-a')));
@@ -97,6 +98,12 @@ test('runtime service: pods, containers, networking and cleanup over gRPC', asyn
     const links = h.netnsLinks();
     assert.ok(links.includes('flt0'), `bridge flt0 in ${links.join(',')}`);
     assert.ok(links.includes(`veth${a.slice(0, 8)}`) && links.includes(`veth${b.slice(0, 8)}`), `veths in ${links.join(',')}`);
+    const cgB = (await c.podSandboxStatus({ podSandboxId: b, verbose: true })).info.cgroup!;
+    assert.match(cgB, new RegExp(`^${h.cgroupParent}/flotilla-pod-[0-9a-f]{16}$`));
+    assert.equal(createCgroupManager().stats(cgB).memoryLimitBytes, 256 << 20, 'pod cgroup carries the pod memory limit');
+    const inB = (await exec(webB, ['cat', '/proc/self/cgroup'])).out;
+    assert.match(inB, new RegExp(`:memory:${cgB}/[0-9a-f]{16}$`, 'm'), 'the container cgroup is a child of the pod cgroup');
+    await rejectsWith(c.runPodSandbox({ config: { ...pod('bad-limits'), linux: { resources: { cpuPeriod: 10 } } } }), GrpcStatus.INVALID_ARGUMENT, /config\.linux\.resources/);
     const { items } = await c.listPodSandbox({ filter: { labelSelector: { tier: 'web' } } });
     assert.deepEqual(items.map((p) => p.id), [a]);
   });
