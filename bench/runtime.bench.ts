@@ -75,7 +75,8 @@ async function shimRssKib(rt: OciRuntime, root: string): Promise<number> {
 
 function removeCgroupParent(): void {
   const layout = detectCgroupLayout();
-  const mounts = layout.version === 1 ? layout.hierarchies.map((h) => h.mountPoint) : [layout.root];
+  // runc also makes the path in a hybrid host's cgroup2 mount (/sys/fs/cgroup/unified).
+  const mounts = layout.version === 1 ? [...layout.hierarchies.map((h) => h.mountPoint), '/sys/fs/cgroup/unified'] : [layout.root];
   for (const m of mounts) {
     const dir = join(m, CGROUP_PARENT);
     if (!existsSync(dir)) continue;

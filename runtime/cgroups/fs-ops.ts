@@ -2,7 +2,7 @@
  * The cgroupfs operations both backends share: write a limit with a clear error, list and
  * kill the tasks of a subtree, and remove a subtree bottom-up while it drains.
  */
-import { readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CgroupError } from './errors.js';
 import { parseProcs } from './resources.js';
@@ -14,6 +14,38 @@ export function writeCgroupFile(file: string, value: string): void {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new CgroupError('FLT_ERR_CGROUP_WRITE', `write "${value}" to ${file}: ${e.code ?? e.message}`, { cause: err });
+  }
+}
+
+/**
+ * writeCgroupValues writes each value with its own write() through one open file, as the
+ * kernel takes one rule per write (devices.allow): one open and close for a whole list.
+ */
+export function writeCgroupValues(file: string, values: string[]): void {
+  if (values.length === 1) return writeCgroupFile(file, values[0]!);
+  let fd: number | undefined;
+  let current = '';
+  try {
+    fd = openSync(file, 'w');
+    for (const v of values) {
+      current = v;
+      writeSync(fd, v);
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new CgroupError('FLT_ERR_CGROUP_WRITE', `write "${current}" to ${file}: ${e.code ?? e.message}`, { cause: err });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** applyWrites writes a list of (file, value) pairs, batching consecutive values for the same file. */
+export function applyWrites(writes: { path: string; value: string }[]): void {
+  for (let i = 0; i < writes.length; ) {
+    let j = i + 1;
+    while (j < writes.length && writes[j]!.path === writes[i]!.path) j++;
+    writeCgroupValues(writes[i]!.path, writes.slice(i, j).map((w) => w.value));
+    i = j;
   }
 }
 

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CgroupError, checkCgroupPath } from './errors.js';
-import { killSubtree, readCgroupFile, removeSubtree, writeCgroupFile } from './fs-ops.js';
+import { applyWrites, killSubtree, readCgroupFile, removeSubtree } from './fs-ops.js';
 import { parseKeyed, parseLimit, parseProcs, v1Writes } from './resources.js';
 import type { CgroupManager, CgroupResources, CgroupStats, V1Hierarchy } from './types.js';
 
@@ -55,7 +55,7 @@ export class CgroupV1Manager implements CgroupManager {
         mkdirSync(d, { recursive: true });
         made.push(d);
       }
-      for (const w of writes) writeCgroupFile(join(this.dir(w.controller, path), w.file), w.value);
+      applyWrites(writes.map((w) => ({ path: join(this.dir(w.controller, path), w.file), value: w.value })));
     } catch (err) {
       for (const d of made) {
         try {
@@ -70,7 +70,7 @@ export class CgroupV1Manager implements CgroupManager {
   }
 
   update(path: string, resources: CgroupResources): void {
-    for (const w of v1Writes(resources)) writeCgroupFile(join(this.dir(w.controller, path), w.file), w.value);
+    applyWrites(v1Writes(resources).map((w) => ({ path: join(this.dir(w.controller, path), w.file), value: w.value })));
   }
 
   stats(path: string): CgroupStats {
