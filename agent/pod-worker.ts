@@ -49,6 +49,14 @@ interface PullFailure {
   delayMs: number;
 }
 
+/** RESYNC_MS is how often a worker looks at its pod with nothing announced. */
+const RESYNC_MS = 60_000;
+
+/** hasWork tells whether a decision asks for anything to be done in the runtime. */
+function hasWork(a: PodActions): boolean {
+  return !!a.createSandbox || a.stopSandboxes.length + a.killContainers.length + a.startCreated.length + a.startContainers.length + a.removeContainers.length > 0;
+}
+
 const isTerminalPhase = (p: PodStatus['phase']) => p === 'Succeeded' || p === 'Failed';
 
 /** PodWorker reconciles one pod, one sync at a time. */
@@ -152,14 +160,20 @@ export class PodWorker {
     let actions: PodActions | undefined;
     if (!isTerminalPhase(pod.status?.phase) || observed.containers.some((c) => c.state === 'running')) {
       actions = computePodActions({ pod, observed, livenessFailed: probes.livenessFailed, now, backoff: this.ctx.backoff });
-      if (await this.execute(pod, observed, actions)) observed = await this.ctx.view.observe(this.uid);
+      if (await this.execute(pod, observed, actions)) {
+        // Look again: what was started may have exited already, and that needs its own decision.
+        observed = await this.ctx.view.observe(this.uid);
+        actions = computePodActions({ pod, observed, livenessFailed: this.ctx.probes.results(this.uid).livenessFailed, now: Date.now(), backoff: this.ctx.backoff });
+        if (hasWork(actions)) this.dirty = true;
+      }
     }
     this.ctx.observed(this.uid, observed.fingerprint);
     this.syncProbes(pod, observed);
     await this.writeStatus(observed, actions);
-    let next = actions?.resyncAtMs ?? Infinity;
+    // A periodic look even when nothing is announced, as the kubelet's resync.
+    let next = actions?.resyncAtMs ?? Date.now() + RESYNC_MS + Math.random() * 10_000;
     for (const f of this.pullFailures.values()) next = Math.min(next, f.untilMs);
-    if (next < Infinity) this.wakeAt(next);
+    this.wakeAt(next);
   }
 
   /** execute carries out the actions; it tells whether it changed anything in the runtime. */
@@ -306,6 +320,7 @@ export class PodWorker {
   /** teardown stops and removes everything of the pod, then confirms its deletion to the API. */
   private async teardown(pod: Readonly<Pod> | null): Promise<void> {
     const { runtime, events, view } = this.ctx;
+    const t0 = Date.now();
     this.ctx.probes.removePod(this.uid);
     const observed = await view.observe(this.uid);
     const grace = pod
@@ -315,6 +330,7 @@ export class PodWorker {
       if (pod && c.state === 'running') events.record(pod, 'Normal', 'Killing', `Stopping container ${c.name}`, c.name);
       await runtime.stopContainer({ containerId: c.id, timeout: Math.max(0, grace) });
     }));
+    const stoppedMs = Date.now() - t0;
     for (const s of observed.sandboxes) {
       await runtime.stopPodSandbox({ podSandboxId: s.id });
       await runtime.removePodSandbox({ podSandboxId: s.id });
@@ -331,7 +347,7 @@ export class PodWorker {
         if (!isApiNotFound(e) && !isConflict(e)) throw e;
       }
     }
-    this.ctx.log.info({ pod: this.name(), grace }, 'pod torn down');
+    this.ctx.log.info({ pod: this.name(), grace, stoppedMs, totalMs: Date.now() - t0 }, 'pod torn down');
     this.finished = true;
     clearTimeout(this.timer);
     this.ctx.finished(this.uid);
