@@ -94,6 +94,24 @@ function record(inf: Informer<Pod>): Seen[] {
   return seen;
 }
 
+/** startWithin starts an informer, failing (not hanging) when its first list does not arrive in time. */
+async function startWithin(inf: Informer<Pod>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      inf.start(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          inf.stop();
+          reject(new Error(`timed out after ${ms} ms waiting for the informer's first list`));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function waitFor(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
@@ -124,7 +142,7 @@ test('start() resolves after the first list is delivered; changes arrive as add,
   t.after(() => inf.stop());
   const seen = record(inf);
   assert.equal(inf.hasSynced(), false);
-  await inf.start();
+  await startWithin(inf, 15_000);
   assert.equal(inf.hasSynced(), true);
   assert.deepEqual(seen.map((s) => `${s.type}:${s.name}`).sort(), ['add:sync-a', 'add:sync-b']);
   assert.equal(inf.get('default/sync-a')?.metadata.name, 'sync-a');
@@ -167,7 +185,7 @@ test('after a dropped connection the informer resumes from its last revision: no
   await client.create('pods', pod('res-0', { inf: 'resume' }), 'default');
   await client.create('pods', pod('res-1', { inf: 'resume' }), 'default');
   const seen = record(inf);
-  await inf.start();
+  await startWithin(inf, 15_000);
   await waitFor('the watch connection to open', () => proxy.accepted >= 2);
 
   proxy.cut();
@@ -197,7 +215,7 @@ test('watches that the server ends (timeoutSeconds) are resumed without gaps or 
   const inf = new Informer<Pod>(client, 'pods', { namespace: 'default', labelSelector: 'inf=timeout', watchTimeoutSeconds: 1 });
   t.after(() => inf.stop());
   const seen = record(inf);
-  await inf.start();
+  await startWithin(inf, 15_000);
   for (let i = 0; i < 6; i++) {
     await client.create('pods', pod(`to-${i}`, { inf: 'timeout' }), 'default');
     await new Promise((r) => setTimeout(r, 450));
@@ -217,7 +235,7 @@ test('a watch that goes silent (a link cut without a reset) is abandoned after i
     await proxy.close();
   });
   const seen = record(inf);
-  await inf.start();
+  await startWithin(inf, 15_000);
   await waitFor('the watch connection to open', () => proxy.accepted >= 2);
   proxy.freeze();
   await client.create('pods', pod('silent-1', { inf: 'silent' }), 'default');
@@ -251,7 +269,7 @@ test('a watch from a compacted revision (after an API server restart) is 410: th
   });
   for (let i = 0; i < 4; i++) await client.create('pods', pod(`g-${i}`, { inf: 'gone' }), 'default');
   const seen = record(inf);
-  await inf.start();
+  await startWithin(inf, 15_000);
   assert.equal(inf.list().length, 4);
   seen.length = 0;
 
