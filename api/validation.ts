@@ -28,9 +28,20 @@ export function dns1123SubdomainError(name: string): string | undefined {
   return undefined;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction>();
-for (const [kind, schema] of Object.entries(SCHEMAS)) compiled.set(kind, ajv.compile(schema));
+
+/** validatorFor compiles a kind's schema on first use (compiling all at import would slow every start). */
+function validatorFor(kind: string): ValidateFunction | undefined {
+  let v = compiled.get(kind);
+  if (v) return v;
+  const schema = SCHEMAS[kind];
+  if (!schema) return undefined;
+  ajv ??= new Ajv({ allErrors: true, strict: false });
+  v = ajv.compile(schema);
+  compiled.set(kind, v);
+  return v;
+}
 
 /** fieldPath turns an ajv instancePath (/spec/containers/0/image) into spec.containers[0].image. */
 export function fieldPath(instancePath: string, extra?: string): string {
@@ -173,7 +184,7 @@ function checkIntOrPercent(v: unknown, field: string, causes: StatusCause[]): vo
 
 /** validateObject checks an object of `kind` (defaults already applied) and returns its problems; [] when valid. */
 export function validateObject(kind: string, obj: unknown): StatusCause[] {
-  const validate = compiled.get(kind);
+  const validate = validatorFor(kind);
   if (!validate) return [{ reason: 'FieldValueNotSupported', field: 'kind', message: `Unsupported value: ${JSON.stringify(kind)}` }];
   const causes: StatusCause[] = [];
   if (!validate(obj)) {
