@@ -56,11 +56,12 @@ class ByteReader {
       if (this.buffered === 0) return null;
       throw new ImageError('FLT_ERR_IMAGE_FORMAT', `truncated tar archive while reading ${what}`);
     }
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const out = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.chunks = rest.length ? [rest] : [];
-    this.buffered = rest.length;
+    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)]; // rare: n spans chunks
+    const head = this.chunks[0]!;
+    const out = head.subarray(0, n);
+    if (head.length === n) this.chunks.shift();
+    else this.chunks[0] = head.subarray(n);
+    this.buffered -= n;
     return out;
   }
 

@@ -14,6 +14,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import { constants as fsc } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -79,12 +80,28 @@ export function safeParts(name: string, what: string): string[] {
   return parts;
 }
 
-/** Extractor writes one layer's entries into a directory. */
+/** tryLstat is lstat that answers undefined for a path that is not there (or whose parent is not a dir). */
+function tryLstat(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** YIELD_MS bounds how long the extractor runs synchronous syscalls before letting the event loop in. */
+const YIELD_MS = 10;
+
+/**
+ * Extractor writes one layer's entries into a directory. It uses synchronous syscalls (five times faster
+ * than a thread-pool round trip per call on layers of many small files) and yields every YIELD_MS.
+ */
 class Extractor {
   private readonly realDirs = new Set<string>(['']);
   private readonly opaque = new Set<string>();
   private readonly ownWhiteouts = new Set<string>();
   private readonly dirTimes = new Map<string, number>();
+  private lastYield = Date.now();
 
   constructor(private readonly root: string, private readonly lowers: string[], private readonly what: string) {}
 
@@ -96,58 +113,64 @@ class Extractor {
     return new ImageError('FLT_ERR_IMAGE_LAYER_UNSAFE', `${this.what}: entry "${name}" ${why}`);
   }
 
+  private async breathe(): Promise<void> {
+    if (Date.now() - this.lastYield < YIELD_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = Date.now();
+  }
+
   /** parents makes sure every parent of parts is a real directory of this layer, creating missing ones. */
-  private async parents(parts: string[], name: string, create = true): Promise<void> {
+  private parents(parts: string[], name: string, create = true): void {
     for (let i = 1; i < parts.length; i++) {
       const rel = parts.slice(0, i).join('/');
       if (this.realDirs.has(rel)) continue;
-      const st = await fsp.lstat(this.abs(parts.slice(0, i))).catch(() => undefined);
+      const st = tryLstat(this.abs(parts.slice(0, i)));
       if (st?.isDirectory()) { this.realDirs.add(rel); continue; }
       if (st?.isSymbolicLink()) throw this.unsafe(name, `goes through the symlink "${rel}"`);
       if (st) throw this.unsafe(name, `has a parent "${rel}" that is not a directory`);
       if (!create) throw this.unsafe(name, `has no parent "${rel}" in this layer`);
-      const lower = await this.lowerStat(rel);
+      const lowerPath = this.lowerPath(rel);
+      const lower = lowerPath === undefined ? undefined : tryLstat(lowerPath);
       const p = this.abs(parts.slice(0, i));
-      await fsp.mkdir(p);
+      fs.mkdirSync(p);
       if (lower?.isDirectory()) {
-        await fsp.lchown(p, lower.uid, lower.gid);
-        await fsp.chmod(p, lower.mode & 0o7777);
+        fs.lchownSync(p, lower.uid, lower.gid);
+        fs.chmodSync(p, lower.mode & 0o7777);
       } else {
-        await fsp.chmod(p, 0o755);
+        fs.chmodSync(p, 0o755);
       }
       this.realDirs.add(rel);
     }
   }
 
   /** lowerPath finds rel in the topmost lower layer that has it, never through a symlink of a lower layer. */
-  private async lowerPath(rel: string): Promise<string | undefined> {
+  private lowerPath(rel: string): string | undefined {
     const parts = rel.split('/');
     for (const dir of this.lowers) {
-      let ok = true;
-      for (let i = 1; i < parts.length && ok; i++) {
-        const st = await fsp.lstat(path.join(dir, ...parts.slice(0, i))).catch(() => undefined);
-        if (!st) ok = false;
+      let present = true;
+      for (let i = 1; i < parts.length && present; i++) {
+        const st = tryLstat(path.join(dir, ...parts.slice(0, i)));
+        if (!st) present = false;
         else if (!st.isDirectory()) return undefined; // a file or symlink in this layer shadows everything below
       }
-      if (!ok) continue;
+      if (!present) continue;
       const p = path.join(dir, ...parts);
-      if (await fsp.lstat(p).then(() => true, () => false)) return p;
+      if (tryLstat(p)) return p;
     }
     return undefined;
   }
 
   /** lowerDirsAt lists rel in every lower layer that has it as a real directory, down to one that shadows it. */
-  private async lowerDirsAt(rel: string): Promise<string[]> {
+  private lowerDirsAt(rel: string): string[] {
     const parts = rel === '' ? [] : rel.split('/');
     const out: string[] = [];
     for (const dir of this.lowers) {
       let shadowed = false;
       let present = true;
-      for (let i = 1; i <= parts.length && present; i++) {
-        const st = await fsp.lstat(path.join(dir, ...parts.slice(0, i))).catch(() => undefined);
+      for (let i = 1; i <= parts.length && present && !shadowed; i++) {
+        const st = tryLstat(path.join(dir, ...parts.slice(0, i)));
         if (!st) present = false;
         else if (!st.isDirectory()) shadowed = true;
-        if (shadowed) break;
       }
       if (shadowed) break;
       if (present) out.push(path.join(dir, ...parts));
@@ -155,27 +178,22 @@ class Extractor {
     return out;
   }
 
-  private async lowerStat(rel: string) {
-    const p = await this.lowerPath(rel);
-    return p === undefined ? undefined : fsp.lstat(p);
-  }
-
   /** clear removes whatever this layer already has at a path (not its parents). */
-  private async clear(p: string, rel: string): Promise<void> {
-    const st = await fsp.lstat(p).catch(() => undefined);
+  private clear(p: string, rel: string): void {
+    const st = tryLstat(p);
     if (!st) return;
     if (st.isDirectory()) {
-      await fsp.rm(p, { recursive: true, force: true });
+      fs.rmSync(p, { recursive: true, force: true });
       for (const d of [...this.realDirs]) if (d === rel || d.startsWith(`${rel}/`)) this.realDirs.delete(d);
     } else {
-      await fsp.unlink(p);
+      fs.unlinkSync(p);
     }
   }
 
-  private async meta(p: string, e: TarEntry, isLink: boolean): Promise<void> {
-    await fsp.lchown(p, e.uid, e.gid);
-    if (!isLink) await fsp.chmod(p, e.mode); // after chown, which clears setuid bits
-    await fsp.lutimes(p, e.mtime, e.mtime);
+  private meta(p: string, e: TarEntry, isLink: boolean): void {
+    fs.lchownSync(p, e.uid, e.gid);
+    if (!isLink) fs.chmodSync(p, e.mode); // after chown, which clears setuid bits
+    fs.lutimesSync(p, e.mtime, e.mtime);
   }
 
   private async mknod(p: string, kind: 'c' | 'b' | 'p', major = 0, minor = 0): Promise<void> {
@@ -188,97 +206,96 @@ class Extractor {
   }
 
   async entry(e: TarEntry): Promise<void> {
+    await this.breathe();
     const parts = safeParts(e.name, this.what);
     if (parts.length === 0) return; // the layer root itself: the directory is ours
     const base = parts[parts.length - 1]!;
     const rel = parts.join('/');
     if (base === OPAQUE_MARKER) {
-      await this.parents(parts, e.name);
+      this.parents(parts, e.name);
       this.opaque.add(parts.slice(0, -1).join('/'));
       return;
     }
     if (base.startsWith(WHITEOUT_PREFIX)) {
       const hidden = [...parts.slice(0, -1), base.slice(WHITEOUT_PREFIX.length)];
-      await this.parents(hidden, e.name);
+      this.parents(hidden, e.name);
       const p = this.abs(hidden);
-      await this.clear(p, hidden.join('/'));
+      this.clear(p, hidden.join('/'));
       await this.mknod(p, 'c', 0, 0);
       this.ownWhiteouts.add(hidden.join('/'));
       return;
     }
-    await this.parents(parts, e.name);
+    this.parents(parts, e.name);
     const p = this.abs(parts);
     if (e.type === 'dir') {
-      const st = await fsp.lstat(p).catch(() => undefined);
-      if (!st?.isDirectory()) {
-        await this.clear(p, rel);
-        await fsp.mkdir(p);
+      if (!tryLstat(p)?.isDirectory()) {
+        this.clear(p, rel);
+        fs.mkdirSync(p);
         // a directory re-created over this layer's own whiteout must not show the lower one's content
         if (this.ownWhiteouts.delete(rel)) this.opaque.add(rel);
       }
       this.realDirs.add(rel);
-      await fsp.lchown(p, e.uid, e.gid);
-      await fsp.chmod(p, e.mode);
+      fs.lchownSync(p, e.uid, e.gid);
+      fs.chmodSync(p, e.mode);
       this.dirTimes.set(rel, e.mtime);
       return;
     }
-    await this.clear(p, rel);
+    this.clear(p, rel);
     this.ownWhiteouts.delete(rel);
     switch (e.type) {
       case 'file': {
-        const fh = await fsp.open(p, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+        const fd = fs.openSync(p, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
         try {
-          for await (const chunk of e.body()) await fh.write(chunk);
+          for await (const chunk of e.body()) {
+            for (let off = 0; off < chunk.length;) off += fs.writeSync(fd, chunk, off);
+          }
         } finally {
-          await fh.close();
+          fs.closeSync(fd);
         }
-        await this.meta(p, e, false);
+        this.meta(p, e, false);
         return;
       }
       case 'symlink':
-        await fsp.symlink(e.linkname, p);
-        await this.meta(p, e, true);
+        fs.symlinkSync(e.linkname, p);
+        this.meta(p, e, true);
         return;
       case 'hardlink': {
         const targetParts = safeParts(e.linkname, this.what);
         if (targetParts.length === 0) throw this.unsafe(e.name, 'is a hardlink to the layer root');
-        await this.parents(targetParts, e.name, false).catch(() => undefined);
+        let inLayer = true;
+        try {
+          this.parents(targetParts, e.name, false);
+        } catch {
+          inLayer = false;
+        }
         const target = this.abs(targetParts);
-        const st = await fsp.lstat(target).catch(() => undefined);
-        if (st && !st.isDirectory() && this.parentsReal(targetParts)) {
-          await fsp.link(target, p);
+        const st = inLayer ? tryLstat(target) : undefined;
+        if (st && !st.isDirectory()) {
+          fs.linkSync(target, p);
           return;
         }
-        const lower = await this.lowerFile(targetParts.join('/'));
-        if (!lower) throw new ImageError('FLT_ERR_IMAGE_FORMAT', `${this.what}: hardlink "${e.name}" points at "${e.linkname}", which no layer holds as a file`);
-        await fsp.copyFile(lower, p);
-        await this.meta(p, e, false);
+        const lower = this.lowerPath(targetParts.join('/'));
+        if (lower === undefined || !tryLstat(lower)?.isFile()) {
+          throw new ImageError('FLT_ERR_IMAGE_FORMAT', `${this.what}: hardlink "${e.name}" points at "${e.linkname}", which no layer holds as a file`);
+        }
+        fs.copyFileSync(lower, p);
+        this.meta(p, e, false);
         return;
       }
       case 'chardev':
       case 'blockdev':
       case 'fifo':
         await this.mknod(p, e.type === 'fifo' ? 'p' : e.type === 'chardev' ? 'c' : 'b', e.devmajor, e.devminor);
-        await this.meta(p, e, false);
+        this.meta(p, e, false);
         return;
     }
-  }
-
-  private parentsReal(parts: string[]): boolean {
-    for (let i = 1; i < parts.length; i++) if (!this.realDirs.has(parts.slice(0, i).join('/'))) return false;
-    return true;
-  }
-
-  private async lowerFile(rel: string): Promise<string | undefined> {
-    const p = await this.lowerPath(rel);
-    return p !== undefined && (await fsp.lstat(p)).isFile() ? p : undefined;
   }
 
   /** finish turns opaque markers into whiteouts and restores directory mtimes. */
   async finish(): Promise<void> {
     for (const rel of this.opaque) {
       const names = new Set<string>();
-      for (const lower of await this.lowerDirsAt(rel)) {
+      for (const lower of this.lowerDirsAt(rel)) {
         for (const n of await fsp.readdir(lower).catch(() => [] as string[])) names.add(n);
       }
       const dir = path.join(this.root, rel);
@@ -286,7 +303,14 @@ class Extractor {
       for (const n of [...names].sort()) if (!own.has(n)) await this.mknod(path.join(dir, n), 'c', 0, 0);
     }
     const dirs = [...this.dirTimes].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
-    for (const [rel, mtime] of dirs) await fsp.lutimes(path.join(this.root, rel), mtime, mtime).catch(() => undefined);
+    for (const [rel, mtime] of dirs) {
+      try {
+        fs.lutimesSync(path.join(this.root, rel), mtime, mtime);
+      } catch {
+        // a directory a later entry replaced has no time to restore
+      }
+      await this.breathe();
+    }
   }
 }
 

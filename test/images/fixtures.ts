@@ -65,11 +65,15 @@ export function makeIndex(entries: { image: TestImage; arch: string }[], docker 
   }));
 }
 
-/** file, dir, symlink and whiteout are short tar entry builders for fixtures. */
+/** file makes a regular-file tar entry. */
 export const file = (name: string, data: string, mode = 0o644, uid = 0, gid = 0): TarWriterEntry => ({ name, type: 'file', data: Buffer.from(data), mode, uid, gid });
+/** dir makes a directory tar entry. */
 export const dir = (name: string, mode = 0o755): TarWriterEntry => ({ name, type: 'dir', mode });
+/** symlink makes a symbolic-link tar entry. */
 export const symlink = (name: string, linkname: string): TarWriterEntry => ({ name, type: 'symlink', linkname, mode: 0o777 });
+/** hardlink makes a hardlink tar entry naming a path from the archive root. */
 export const hardlink = (name: string, linkname: string): TarWriterEntry => ({ name, type: 'hardlink', linkname });
+/** whiteout makes the `.wh.NAME` entry that deletes NAME of a lower layer. */
 export const whiteout = (dirName: string, hidden: string): TarWriterEntry => file(`${dirName ? `${dirName}/` : ''}.wh.${hidden}`, '');
 
 /** dockerSaveTar lays an image out as `docker save` does: manifest.json, <id>.json config, <n>/layer.tar. */
