@@ -15,16 +15,18 @@ import { makeRootfs } from '../test/runtime/oci-fixtures.js';
 
 const N = Number(process.env.FLOTILLA_BENCH_N ?? 100);
 const WARMUP = 5;
+/** ROUND is how many containers each runtime runs before the next one takes its turn. */
+const ROUND = 25;
 const CGROUP_PARENT = '/flotilla-bench';
 const SELF = fileURLToPath(import.meta.url);
 
-/** referenceLoop runs `<runtime> run` N times from this process and returns the seconds taken. */
-function referenceLoop(runtime: string, bundle: string, tag: string, n: number): number {
+/** referenceLoop runs `<runtime> run` n times from this process (after a warm-up) and returns the seconds taken. */
+function referenceLoop(runtime: string, bundle: string, tag: string, n: number, round: number): number {
   const once = (i: number): void => {
-    const r = spawnSync(runtime, ['run', '--bundle', bundle, `flotilla-bench-${tag}-${process.pid}-${i}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const r = spawnSync(runtime, ['run', '--bundle', bundle, `flotilla-bench-${tag}-${process.pid}-${round}-${i}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     if (r.status !== 0) throw new Error(`${runtime} run failed (status ${r.status}): ${r.stderr?.toString().trim()}`);
   };
-  for (let i = 0; i < WARMUP; i++) once(-1 - i);
+  if (round === 0) for (let i = 0; i < WARMUP; i++) once(-1 - i);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) once(i);
   return Number(process.hrtime.bigint() - t0) / 1e9;
@@ -35,26 +37,26 @@ function referenceLoop(runtime: string, bundle: string, tag: string, n: number):
  * /sys/fs/cgroup/unified: crun 1.8 refuses this hybrid host while its cgroup2 mount holds a
  * controller (hugetlb), and handles the v1 layout that remains. The host is not changed.
  */
-function crunSeconds(bundle: string): number {
+function crunSeconds(bundle: string, n: number, round: number): number {
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
-    'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"', process.execPath, SELF, '--crun-loop', bundle, String(N)],
+    'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"', process.execPath, SELF, '--crun-loop', bundle, String(n), String(round)],
   { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`crun loop failed with status ${r.status}`);
   return Number(JSON.parse(r.stdout.trim().split('\n').at(-1)!).seconds);
 }
 
-async function oursSeconds(rt: OciRuntime, bundle: string): Promise<number> {
+async function oursSeconds(rt: OciRuntime, bundle: string, n: number, round: number): Promise<number> {
   const once = async (i: number): Promise<void> => {
-    const id = `flotilla-bench-ours-${process.pid}-${i}`;
+    const id = `flotilla-bench-ours-${process.pid}-${round}-${i}`;
     await rt.create(id, bundle);
     await rt.start(id);
     const exit = await rt.wait(id, 10000);
     if (exit.exitCode !== 0) throw new Error(`container ${id} exited with ${JSON.stringify(exit)}`);
     await rt.delete(id);
   };
-  for (let i = 0; i < WARMUP; i++) await once(-1 - i);
+  if (round === 0) for (let i = 0; i < WARMUP; i++) await once(-1 - i);
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < N; i++) await once(i);
+  for (let i = 0; i < n; i++) await once(i);
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
@@ -87,7 +89,7 @@ function removeCgroupParent(): void {
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--crun-loop') {
-    const seconds = referenceLoop('crun', process.argv[3]!, 'crun', Number(process.argv[4]));
+    const seconds = referenceLoop('crun', process.argv[3]!, 'crun', Number(process.argv[4]), Number(process.argv[5]));
     process.stdout.write(`${JSON.stringify({ seconds })}\n`);
     return;
   }
@@ -102,11 +104,19 @@ async function main(): Promise<void> {
     const ns = spec.linux!.namespaces!.map((n) => n.type).join(', ');
     process.stdout.write(`bench:runtime  ${N} x create+start+wait+delete of /bin/true; namespaces ${ns}; memory limit 64 MiB\n`);
 
-    const ours = await oursSeconds(rt, bundle);
+    // Interleaved rounds, so a change in the machine's load during the run hits all three alike.
+    let ours = 0;
+    let crun = 0;
+    let runc = 0;
+    for (let round = 0, left = N; left > 0; round++) {
+      const n = Math.min(ROUND, left);
+      ours += await oursSeconds(rt, bundle, n, round);
+      crun += crunSeconds(bundle, n, round);
+      runc += referenceLoop('runc', bundle, 'runc', n, round);
+      left -= n;
+    }
     process.stdout.write(`  flotilla (OciRuntime, in-process)  ${ours.toFixed(3)} s   ${((ours / N) * 1000).toFixed(2)} ms/container\n`);
-    const crun = crunSeconds(bundle);
     process.stdout.write(`  crun run                           ${crun.toFixed(3)} s   ${((crun / N) * 1000).toFixed(2)} ms/container\n`);
-    const runc = referenceLoop('runc', bundle, 'runc', N);
     process.stdout.write(`  runc run                           ${runc.toFixed(3)} s   ${((runc / N) * 1000).toFixed(2)} ms/container\n`);
     const rss = await shimRssKib(rt, work);
     const ratio = ours / crun;
