@@ -52,6 +52,7 @@ interface Bindings {
   kill: Fn;
   pidfdSignal: Fn;
   features: Fn;
+  spawnShim: Fn;
 }
 
 let bindings: Bindings | undefined;
@@ -73,6 +74,7 @@ function lib(): Bindings {
     kill: l.func('int flt_kill(int pid, int signal, void *err)') as Fn,
     pidfdSignal: l.func('int flt_pidfd_signal(int pid, int signal, void *err)') as Fn,
     features: l.func('int flt_features(void *out, int len, void *err)') as Fn,
+    spawnShim: l.func('int flt_spawn_shim(const char *path, const char **argv, void *err)') as Fn,
   };
   return bindings;
 }
@@ -83,10 +85,11 @@ function cString(buf: Buffer, start: number): string {
 }
 
 /** call runs one native function with a fresh error struct and throws NativeError when it fails. */
-function call(fn: keyof Bindings, ...args: unknown[]): void {
+function call(fn: keyof Bindings, ...args: unknown[]): number {
   const err = Buffer.alloc(ERROR_SIZE);
   const rc = lib()[fn](...args, err);
   if (rc < 0) throw new NativeError(cString(err, 4) || `${fn} failed`, err.readInt32LE(0));
+  return rc;
 }
 
 /** NamespaceKind names the namespaces a pod sandbox keeps: network, IPC and UTS. */
@@ -150,6 +153,16 @@ export function signalProcess(pid: number, signal: NodeJS.Signals | number): voi
     if (e instanceof NativeError && e.code === 'ENOSYS') call('kill', pid, sig);
     else throw e;
   }
+}
+
+/**
+ * spawnShim runs `flotilla-shim ARGS` with /dev/null on 0-2 and a pipe on fd 3 (its sync fd),
+ * through posix_spawn, which costs the same whatever this process's size (unlike fork), and
+ * returns the pipe's read end; the caller owns it. The shim's first process is reaped here.
+ */
+export function spawnShim(args: string[]): number {
+  if (!existsSync(SHIM_PATH)) throw new NativeError(`native shim not built: run \`make -C native\` (missing ${SHIM_PATH})`, osConstants.errno.ENOENT);
+  return call('spawnShim', SHIM_PATH, [SHIM_PATH, ...args, null]);
 }
 
 /** KernelFeatures is what this kernel offers the runtime, read once by kernelFeatures(). */

@@ -34,6 +34,10 @@ FLT_API int flt_pidfd_signal(int pid, int signal, struct flt_error *err);
 /* flt_features writes a JSON object of kernel features into json_out (len bytes). */
 FLT_API int flt_features(char *json_out, int len, struct flt_error *err);
 
+/* flt_spawn_shim runs the shim (argv[0..] NULL-terminated) with /dev/null as 0-2 and a pipe as
+ * fd 3, reaps its first process (which detaches at once) and returns the pipe's read end. */
+FLT_API int flt_spawn_shim(const char *path, char *const *argv, struct flt_error *err);
+
 /* flt_error_size returns sizeof(struct flt_error), so the binding can check its layout. */
 FLT_API int flt_error_size(void);
 

@@ -3,11 +3,10 @@
  * sync pipe (fd 3): {"pid":…,"shimPid":…} or {"error":"…","errno":N}. The shim detaches at
  * once, so the container outlives this process.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { SHIM_PATH } from '../native.js';
+import { spawnShim } from '../native.js';
 import { ShimError } from './errors.js';
 
 /** LaunchOptions describe one container for `flotilla-shim create`. */
@@ -51,11 +50,16 @@ export function parseSyncLine(id: string, text: string): LaunchResult | ShimErro
 /** launchShim creates a container through the shim; rejects with the shim's message on failure. */
 export function launchShim(o: LaunchOptions): Promise<LaunchResult> {
   const timeoutMs = o.timeoutMs ?? 30_000;
+  let fd: number;
+  try {
+    fd = spawnShim(shimArgs(o));
+  } catch (e) {
+    return Promise.reject(new ShimError('FLT_ERR_SHIM_LAUNCH', `start the shim for container ${o.id}: ${(e as Error).message}`));
+  }
   return new Promise((resolve, reject) => {
     let settled = false;
     const chunks: Buffer[] = [];
-    const child = spawn(SHIM_PATH, shimArgs(o), { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-    const sync = child.stdio[3] as Readable;
+    const sync = new Socket({ fd, readable: true, writable: false });
     const finish = (r: LaunchResult | Error): void => {
       if (settled) return;
       settled = true;
@@ -74,15 +78,11 @@ export function launchShim(o: LaunchOptions): Promise<LaunchResult> {
       }
       finish(new ShimError('FLT_ERR_SHIM_TIMEOUT', `shim for container ${o.id} did not report within ${timeoutMs} ms`));
     }, timeoutMs);
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      const hint = e.code === 'ENOENT' ? ' (native shim not built: run `make -C native`)' : '';
-      finish(new ShimError('FLT_ERR_SHIM_LAUNCH', `run ${SHIM_PATH}: ${e.message}${hint}`));
-    });
     sync.on('data', (d: Buffer) => {
       chunks.push(d);
       if (d.includes(10)) finish(parseSyncLine(o.id, Buffer.concat(chunks).toString('utf8')));
     });
-    sync.on('error', () => undefined);
+    sync.on('error', (e) => finish(new ShimError('FLT_ERR_SHIM_LAUNCH', `read the sync pipe of container ${o.id}: ${e.message}`)));
     sync.on('close', () => finish(parseSyncLine(o.id, Buffer.concat(chunks).toString('utf8'))));
   });
 }
