@@ -66,7 +66,9 @@ export class TestBundle {
     for (const pid of this.pids) killQuietly(pid);
     for (const d of this.stateDirs) {
       const shim = readShimPid(d);
-      if (shim !== undefined && isShim(shim)) killQuietly(shim);
+      if (shim === undefined || !isShim(shim)) continue;
+      for (const child of childrenOf(shim)) killQuietly(child); // a container the test never learned about
+      killQuietly(shim);
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -77,6 +79,14 @@ function killQuietly(pid: number): void {
     process.kill(pid, 'SIGKILL');
   } catch {
     /* already gone */
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 
