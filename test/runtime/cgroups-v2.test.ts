@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UNLIMITED_BYTES } from '../../runtime/cgroups/resources.js';
 import { CgroupV2Manager } from '../../runtime/cgroups/v2.js';
+import { requireRoot } from '../helpers/root.js';
 
 /*
  * These hosts run cgroup v1, so the v2 backend is checked against a directory that mimics
@@ -71,4 +73,36 @@ test('v2 create on a missing parent file reports the file', (t) => {
   // A directory where the limit file should be makes the kernel-like write fail.
   mkdirSync(join(root, 'flotilla/x/memory.max'), { recursive: true });
   assert.throws(() => m.create('/flotilla/x', { memoryBytes: 1 << 20 }), (err: Error) => err.message.includes('flotilla/x/memory.max'));
+});
+
+/*
+ * This hybrid host also mounts the real cgroup2 hierarchy at /sys/fs/cgroup/unified, with no
+ * cpu/memory/pids controllers (they are bound to v1). The v2 mechanics that need none are
+ * checked there on the real kernel: create, join, stats of pids-less dirs, cgroup.kill, remove.
+ */
+const UNIFIED = '/sys/fs/cgroup/unified';
+const hasUnified = existsSync(join(UNIFIED, 'cgroup.procs'));
+
+test('v2 on the real cgroup2 mount: create, join, killAll through cgroup.kill, remove', { skip: !hasUnified && 'no cgroup2 mount at /sys/fs/cgroup/unified' }, async (t) => {
+  if (!requireRoot(t)) return;
+  const m = new CgroupV2Manager(UNIFIED);
+  const root = `/flotilla-test-v2-${process.pid}`;
+  const path = `${root}/pod/c1`;
+  const child = spawn('/bin/busybox', ['sleep', '60'], { stdio: 'ignore' });
+  t.after(async () => {
+    child.kill('SIGKILL');
+    await m.remove(root).catch(() => undefined);
+  });
+  const exited = new Promise<string | null>((resolve) => child.on('exit', (_c, sig) => resolve(sig)));
+  m.create(path, {});
+  assert.equal(m.exists(path), true);
+  writeFileSync(join(m.dirs(path)[0]!, 'cgroup.procs'), String(child.pid));
+  assert.match(readFileSync(`/proc/${child.pid}/cgroup`, 'utf8'), new RegExp(`^0::${path}$`, 'm'));
+  // A limit whose controller the host does not offer is refused with the file named.
+  assert.throws(() => m.update(path, { memoryBytes: 1 << 24 }), (err: Error) => err.message.includes(`${path}/memory.max`));
+  await assert.rejects(m.remove(root, 30), /stayed busy with tasks/);
+  m.killAll(path);
+  assert.equal(await exited, 'SIGKILL');
+  await m.remove(root);
+  assert.equal(m.exists(root), false);
 });
