@@ -2,12 +2,13 @@
  * The image index: one JSON record per image under `<root>/images/<id hex>.json`, written atomically,
  * and the pure rules that find an image by name:tag, name@digest, id or short id.
  */
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { ImageError } from './errors.js';
 import { hexOf } from './oci.js';
 import { parseReference, repositoryName, taggedName } from './reference.js';
-import { writeFileAtomic } from './store.js';
+import { sweepStale, writeFileAtomic } from './store.js';
 import type { StoredImage } from './types.js';
 
 /** resolveImage finds the image a user's reference means, or undefined; pure, over a list of records. */
@@ -41,39 +42,55 @@ export function resolveImage(images: readonly StoredImage[], ref: string): Store
 /** ImageIndex holds the records in memory and on disk; callers serialize mutations. */
 export class ImageIndex {
   private readonly dir: string;
-  private readonly images = new Map<string, StoredImage>();
+  private images = new Map<string, StoredImage>();
+  private loadedStamp: bigint | undefined;
 
   constructor(root: string) {
     this.dir = path.join(root, 'images');
   }
 
-  /** load reads every record; a corrupt one is reported by file name, not skipped silently. */
+  /** load makes the directory, drops temp files of dead writers and reads every record. */
   async load(): Promise<void> {
     await fsp.mkdir(this.dir, { recursive: true });
-    this.images.clear();
-    for (const name of (await fsp.readdir(this.dir)).sort()) {
-      if (!/^[a-f0-9]{64}\.json$/.test(name)) {
-        if (name.includes('.tmp-')) await fsp.rm(path.join(this.dir, name), { force: true });
-        continue;
-      }
+    await sweepStale(this.dir);
+    this.loadedStamp = undefined;
+    this.refresh();
+  }
+
+  /**
+   * refresh re-reads the records when the directory changed since the last read, so that a second
+   * process on the same store (`flotilla runtime import` beside a running runtime) is seen at once.
+   * Records are renamed into place whole, so a read never sees half a record.
+   */
+  private refresh(): void {
+    const stamp = fs.statSync(this.dir, { bigint: true }).mtimeNs;
+    if (stamp === this.loadedStamp) return;
+    const images = new Map<string, StoredImage>();
+    for (const name of fs.readdirSync(this.dir).sort()) {
+      if (!/^[a-f0-9]{64}\.json$/.test(name)) continue;
       const file = path.join(this.dir, name);
       let rec: StoredImage;
       try {
-        rec = JSON.parse(await fsp.readFile(file, 'utf8')) as StoredImage;
+        rec = JSON.parse(fs.readFileSync(file, 'utf8')) as StoredImage;
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed while we listed
         throw new ImageError('FLT_ERR_IMAGE_FORMAT', `image record ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
       }
-      this.images.set(rec.id, rec);
+      images.set(rec.id, rec);
     }
+    this.images = images;
+    this.loadedStamp = stamp;
   }
 
   /** all lists the records, oldest first. */
   all(): StoredImage[] {
+    this.refresh();
     return [...this.images.values()].sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
   }
 
   /** get returns a record by full id. */
   get(id: string): StoredImage | undefined {
+    this.refresh();
     return this.images.get(id);
   }
 
@@ -84,6 +101,7 @@ export class ImageIndex {
 
   /** put writes a record, first taking its tags and digests away from any other image (a name points at one). */
   async put(rec: StoredImage): Promise<void> {
+    this.refresh();
     for (const other of this.images.values()) {
       if (other.id === rec.id) continue;
       const repoTags = other.repoTags.filter((t) => !rec.repoTags.includes(t));

@@ -6,7 +6,7 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { ImageError } from './errors.js';
-import { writeFileAtomic } from './store.js';
+import { sweepStale, writeFileAtomic } from './store.js';
 
 /** Mounter is the slice of runtime/native.ts the rootfs needs (tests of pure logic may pass another). */
 export interface Mounter {
@@ -57,10 +57,10 @@ export class RootfsManager {
     this.mounter = mounter;
   }
 
-  /** init makes the lease directory and drops half-written lease files. */
+  /** init makes the lease directory and drops lease files a dead writer half-wrote. */
   async init(): Promise<void> {
     await fsp.mkdir(this.leaseDir, { recursive: true });
-    for (const n of await fsp.readdir(this.leaseDir)) if (n.includes('.tmp-')) await fsp.rm(path.join(this.leaseDir, n), { force: true });
+    await sweepStale(this.leaseDir);
   }
 
   private async native(): Promise<Mounter> {

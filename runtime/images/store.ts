@@ -13,7 +13,7 @@ import { hexOf } from './oci.js';
 
 /** writeFileAtomic writes a file through a temp file in the same directory and a rename. */
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${file}${tempName('')}`;
   try {
     const fh = await fsp.open(tmp, 'w', 0o644);
     try {
@@ -29,9 +29,31 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
   }
 }
 
-/** tempName makes a unique name for in-progress work that a crash may leave and init() sweeps. */
+/** tempName makes a unique name for in-progress work, carrying our pid so a sweep knows when it is stale. */
 export function tempName(prefix: string): string {
-  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  return `${prefix}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * sweepStale removes temp entries whose writing process is gone (a crash, a kill), and leaves those of
+ * live processes alone: a `flotilla runtime import` may open the store while the runtime pulls into it.
+ * With all=true every entry of the directory is a temp entry; a name without an owner is removed too.
+ */
+export async function sweepStale(dir: string, all = false): Promise<void> {
+  for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+    const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
+    if (m ? alive(Number(m[1])) && Number(m[1]) !== process.pid : !all) continue;
+    await fsp.rm(path.join(dir, name), { recursive: true, force: true });
+  }
 }
 
 /** BlobSource is content as chunks: a file or network stream, or a list of buffers. */
@@ -54,11 +76,11 @@ export class BlobStore {
     this.tmpDir = path.join(root, 'tmp');
   }
 
-  /** init makes the directories and removes temp files a crashed writer left behind. */
+  /** init makes the directories and removes temp files a dead writer left behind. */
   async init(): Promise<void> {
     await fsp.mkdir(this.blobDir, { recursive: true });
-    await fsp.rm(this.tmpDir, { recursive: true, force: true });
     await fsp.mkdir(this.tmpDir, { recursive: true });
+    await sweepStale(this.tmpDir, true);
   }
 
   /** path is where a blob lives (whether or not it is there yet). */

@@ -22,6 +22,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { ImageError } from './errors.js';
+import { tempName } from './store.js';
 import { readTar, type TarEntry } from './tar.js';
 
 const run = promisify(execFile);
@@ -317,7 +318,7 @@ class Extractor {
 /** unpackLayer writes one layer into `target`, verifying its diff id; on any failure nothing is left. */
 export async function unpackLayer(opts: UnpackOptions): Promise<void> {
   const what = `layer ${opts.diffId}`;
-  const tmp = path.join(opts.tmpDir, `unpack-${path.basename(opts.target)}-${process.pid}-${Date.now().toString(36)}`);
+  const tmp = path.join(opts.tmpDir, tempName(`unpack-${path.basename(opts.target)}`));
   await fsp.mkdir(tmp, { mode: 0o755 });
   try {
     await fsp.chmod(tmp, 0o755);

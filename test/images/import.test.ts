@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -72,11 +72,18 @@ test('the example busybox image is deterministic and imports with its tag, confi
   assert.ok(out.includes(built.imageId), `the script prints the image id: ${out}`);
   assert.deepEqual(await fsp.readFile(viaScript), await fsp.readFile(a), 'the script writes the same image');
 
-  await fsp.writeFile(path.join(root, 'tmp', 'left-by-a-crash'), 'partial');
-  await fsp.mkdir(path.join(root, 'tmp', 'unpack-half'), { recursive: true });
+  const live = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => { live.kill('SIGKILL'); });
+  const dead = spawnSync('true').pid;
+  await fsp.writeFile(path.join(root, 'tmp', 'left-by-an-old-version'), 'partial');
+  await fsp.mkdir(path.join(root, 'tmp', `unpack-half.tmp-${dead}-abc123`), { recursive: true });
+  await fsp.writeFile(path.join(root, 'tmp', `pull-in-progress.tmp-${live.pid}-abc123`), 'another process is writing this');
+  await fsp.writeFile(path.join(root, 'images', `${'e'.repeat(64)}.json.tmp-${dead}-abc123`), '{');
   const reopened = new ImageStore(root);
   await reopened.init();
-  assert.deepEqual(await fsp.readdir(path.join(root, 'tmp')), [], 'init sweeps unfinished work');
+  assert.deepEqual(await fsp.readdir(path.join(root, 'tmp')), [`pull-in-progress.tmp-${live.pid}-abc123`], 'init sweeps the work of dead writers only');
+  assert.deepEqual((await fsp.readdir(path.join(root, 'images'))).filter((n) => n.includes('.tmp-')), []);
+  live.kill('SIGKILL');
   assert.deepEqual(reopened.list(), store.list(), 'the store survives a restart');
   assert.ok(reopened.fsInfo().usedBytes >= rec!.size && reopened.fsInfo().inodesUsed > 200, JSON.stringify(reopened.fsInfo()));
   assert.equal(reopened.fsInfo().mountpoint, root);
@@ -192,4 +199,22 @@ test('a gzipped docker-save tarball whose duplicate layer is a symlink (old dock
   assert.equal(rec!.id, img.imageId);
   assert.deepEqual(rec!.repoTags, ['docker.io/library/dup:1']);
   assert.equal((await fsp.readdir(path.join(root, 'layers'))).length, 3, 'three chain ids, though two layers are equal');
+});
+
+test('a second process on the same store is seen at once (runtime import beside a running runtime)', async (t) => {
+  if (!requireRoot(t, 'unpacking layers with owners')) return;
+  const { store: daemon, root, work } = await newStore(t);
+  assert.deepEqual(daemon.list(), []);
+  const tarball = path.join(work, 'bb.tar');
+  await buildBusyboxImage(tarball, { tag: 'localhost:5000/bb:v1' });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+    const { ImageStore } = await import(${JSON.stringify(new URL('../../runtime/images/image-store.js', import.meta.url).href)});
+    const s = new ImageStore(${JSON.stringify(root)});
+    await s.init();
+    const [r] = await s.importFile(${JSON.stringify(tarball)});
+    console.log(r.id);
+  `], { encoding: 'utf8' }).trim();
+  assert.equal(daemon.status('localhost:5000/bb:v1')?.id, out, 'the running store sees the image the other process imported');
+  await daemon.remove('localhost:5000/bb:v1');
+  assert.deepEqual(await listTree(root), EMPTY_STORE);
 });
