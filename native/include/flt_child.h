@@ -5,7 +5,8 @@
 #include "flt_error.h"
 #include "flt_spec.h"
 
-enum { FLT_SYNC_READY = 1, FLT_SYNC_ERROR = 2 };
+/* READY: set up, waiting for start; STARTING: started, execve next; ERROR: errno + message. */
+enum { FLT_SYNC_READY = 1, FLT_SYNC_ERROR = 2, FLT_SYNC_STARTING = 3 };
 
 /* flt_sync_msg travels from the child to the shim over a SOCK_SEQPACKET socketpair. */
 struct flt_sync_msg {

@@ -135,6 +135,7 @@ void flt_child_run(const struct flt_child_args *a) {
   }
   send_msg(a->sync_sock, FLT_SYNC_READY, NULL);
   if (!a->start_now && wait_for_start(a, &err) < 0) fail(a, &err);
+  send_msg(a->sync_sock, FLT_SYNC_STARTING, NULL);
   close(a->state_dirfd);
   if (a->fifo_fd >= 0) close(a->fifo_fd);
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

@@ -148,6 +148,7 @@ struct running {
   struct flt_log_stream *err;
   int exited;
   int status;
+  int starting; /* the child passed start and is about to execve */
   int started;
   struct timespec started_at;
   struct timespec finished_at;
@@ -185,10 +186,16 @@ static void reap(struct running *r) {
   }
 }
 
-static void on_sync_readable(struct running *r) {
+/* on_sync_readable handles one message from the child: 0 after a message, 1 at end of file,
+ * 2 when nothing is there now. */
+static int on_sync_readable(struct running *r) {
   struct flt_sync_msg m;
   ssize_t n = recv(r->sock, &m, sizeof m, MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 2;
+  if (n == (ssize_t)sizeof m && m.type == FLT_SYNC_STARTING) {
+    r->starting = 1;
+    return 0;
+  }
   if (n == (ssize_t)sizeof m && m.type == FLT_SYNC_ERROR) {
     /* exec failed after start: the message goes to the container's log, the exit code says 127 */
     struct timespec now;
@@ -199,15 +206,18 @@ static void on_sync_readable(struct running *r) {
     int len = snprintf(line, sizeof line, "%s stderr F flotilla-shim: %s\n", ts, m.err.msg);
     if (r->log_fd >= 0 && write(r->log_fd, line, (size_t)len) < 0) {
     }
-    return;
+    r->starting = 0;
+    return 0;
   }
-  if (n > 0) return;
-  if (!r->started) {
+  if (n > 0) return 0;
+  /* end of file: execve closed the child's end, or the child died; only the first is a start */
+  if (r->starting && !r->started) {
     r->started = 1;
     clock_gettime(CLOCK_REALTIME, &r->started_at);
   }
   close(r->sock);
   r->sock = -1;
+  return 1;
 }
 
 static void supervise(struct running *r) {
@@ -236,7 +246,8 @@ static void supervise(struct running *r) {
       reap(r);
     }
   }
-  if (r->sock >= 0) on_sync_readable(r);
+  while (r->sock >= 0 && on_sync_readable(r) == 0) {
+  }
   /* drain what the container wrote before it exited; descendants that outlive it are not waited for */
   for (int i = 0; i < 2; i++) {
     struct flt_log_stream *s = i == 0 ? r->out : r->err;

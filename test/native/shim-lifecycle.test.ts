@@ -231,3 +231,17 @@ async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): P
     await new Promise((res) => setTimeout(res, 20));
   }
 }
+
+test('a container killed before start has an exit record without startedAt', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  b.write(['echo', 'never']);
+  const st = b.stateDir();
+  const r = await launchShim({ id: 'k1', bundle: b.bundle, stateDir: st, cgroupDirs: [] });
+  b.track(r.pid);
+  signalProcess(r.pid, 'SIGKILL');
+  const exit = await waitExit(st, 10_000);
+  assert.deepEqual([exit.exitCode, exit.signal, exit.startedAt], [137, 9, undefined]);
+  assert.equal(existsSync(join(st, 'exec.fifo')), false, 'the shim removes exec.fifo when it exits');
+});
