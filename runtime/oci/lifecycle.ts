@@ -108,8 +108,10 @@ export class OciRuntime {
     let cgroupMade = false;
     try {
       writeStateRecord(dir, rec);
+      // A cgroup that already existed (shared on purpose) is not this container's to clean up on failure.
+      const existed = this.cgroups.exists(b.cgroupsPath);
       this.cgroups.create(b.cgroupsPath, cgroupResources(b.config.linux?.resources));
-      cgroupMade = true;
+      cgroupMade = !existed;
       const { pid, shimPid } = await launchShim({
         id,
         bundle: b.dir,
