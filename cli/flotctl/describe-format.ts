@@ -32,7 +32,18 @@ export class DescribeWriter {
     return this;
   }
 
-  /** toString renders the lines; values of consecutive same-level keys start in one column. */
+  /** table adds rows whose columns are aligned (2 spaces apart), such as a Conditions table. */
+  table(level: number, rows: string[][]): this {
+    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+    for (const r of rows) this.raw(level, r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 2))).join(''));
+    return this;
+  }
+
+  /**
+   * toString renders the lines. As in kubectl (a tabwriter over "key:\tvalue" lines), the values of
+   * a run of consecutive key-value lines start in one column whatever their indentation; a heading
+   * or a raw line ends the run.
+   */
   toString(): string {
     const out: string[] = [];
     let i = 0;
@@ -47,14 +58,14 @@ export class DescribeWriter {
       let width = 0;
       while (j < this.entries.length) {
         const f = this.entries[j];
-        if ('raw' in f || f.value === undefined || f.level !== e.level) break;
-        width = Math.max(width, f.key ? f.key.length + 1 : 0);
+        if ('raw' in f || f.value === undefined) break;
+        width = Math.max(width, 2 * f.level + (f.key ? f.key.length + 1 : 0));
         j++;
       }
       for (let k = i; k < j; k++) {
         const f = this.entries[k] as { level: number; key: string; value: string };
-        const label = f.key ? `${f.key}:` : '';
-        out.push(`${'  '.repeat(f.level)}${label.padEnd(width + 2)}${f.value}`);
+        const label = '  '.repeat(f.level) + (f.key ? `${f.key}:` : '');
+        out.push(`${label.padEnd(width + 2)}${f.value}`);
       }
       i = j;
     }
@@ -102,10 +113,17 @@ function containerLines(w: DescribeWriter, c: Container, pod: Pod): void {
   if (st?.lastState && Object.keys(st.lastState).length) stateLines(w, 2, 'Last State', st.lastState);
   w.line(2, 'Ready', st?.ready ? 'True' : 'False');
   w.line(2, 'Restart Count', st?.restartCount ?? 0);
-  if (c.resources?.limits) w.map(2, 'Limits', c.resources.limits, ':  ');
-  if (c.resources?.requests) w.map(2, 'Requests', c.resources.requests, ':  ');
-  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? '']));
-  w.map(2, 'Environment', env, ':  ');
+  for (const [title, list] of [['Limits', c.resources?.limits], ['Requests', c.resources?.requests]] as const) {
+    if (!list || Object.keys(list).length === 0) continue;
+    w.line(2, title);
+    for (const [k, v] of Object.entries(list)) w.line(3, k, v);
+  }
+  if (c.env?.length) {
+    w.line(2, 'Environment');
+    for (const e of c.env) w.line(3, e.name, e.value ?? '');
+  } else {
+    w.line(2, 'Environment', '<none>');
+  }
 }
 
 function describePod(w: DescribeWriter, pod: Pod): void {
@@ -126,8 +144,7 @@ function describePod(w: DescribeWriter, pod: Pod): void {
   const conds = pod.status?.conditions ?? [];
   if (conds.length) {
     w.line(0, 'Conditions');
-    w.raw(1, 'Type              Status');
-    for (const c of conds) w.raw(1, `${c.type.padEnd(18)}${c.status}`);
+    w.table(1, [['Type', 'Status'], ...conds.map((c) => [c.type, c.status])]);
   }
   w.line(0, 'Restart Policy', pod.spec.restartPolicy ?? 'Always');
   w.map(0, 'Node-Selectors', pod.spec.nodeSelector, '=');
@@ -144,8 +161,11 @@ function describeNode(w: DescribeWriter, node: Node): void {
   if (node.spec?.podCIDR) w.line(0, 'PodCIDR', node.spec.podCIDR);
   const conds = node.status?.conditions ?? [];
   w.line(0, 'Conditions');
-  w.raw(1, 'Type    Status  LastHeartbeatTime  Reason  Message');
-  for (const c of conds) w.raw(1, `${c.type}  ${c.status}  ${describeTime(c.lastHeartbeatTime)}  ${c.reason ?? ''}  ${c.message ?? ''}`);
+  w.table(1, [
+    ['Type', 'Status', 'LastHeartbeatTime', 'Reason', 'Message'],
+    ['----', '------', '-----------------', '------', '-------'],
+    ...conds.map((c) => [c.type, c.status, describeTime(c.lastHeartbeatTime), c.reason ?? '', c.message ?? '']),
+  ]);
   w.line(0, 'Addresses');
   for (const a of node.status?.addresses ?? []) w.line(1, a.type, a.address);
   if (node.status?.capacity) {
@@ -185,8 +205,7 @@ function describeWorkload(w: DescribeWriter, o: Deployment | ReplicaSet): void {
   const conds = (st as Deployment['status'])?.conditions ?? [];
   if (conds.length) {
     w.line(0, 'Conditions');
-    w.raw(1, 'Type           Status  Reason');
-    for (const c of conds) w.raw(1, `${c.type.padEnd(15)}${c.status.padEnd(8)}${c.reason ?? ''}`);
+    w.table(1, [['Type', 'Status', 'Reason'], ['----', '------', '------'], ...conds.map((c) => [c.type, c.status, c.reason ?? ''])]);
   }
 }
 
