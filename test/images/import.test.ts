@@ -6,11 +6,11 @@ import { test } from 'node:test';
 import { isImageError } from '../../runtime/images/errors.js';
 import { buildBusyboxImage } from '../../runtime/images/example-image.js';
 import { ImageStore } from '../../runtime/images/image-store.js';
-import { chainIds } from '../../runtime/images/oci.js';
+import { chainIds, sha256Digest } from '../../runtime/images/oci.js';
 import { gzipSync } from 'node:zlib';
 import { readTar, writeTar, type TarWriterEntry } from '../../runtime/images/tar.js';
 import { requireRoot } from '../helpers/root.js';
-import { dir, dockerSaveTar, file, listTree, makeImage, ociLayoutEntries, symlink, tempDir, whiteout } from './fixtures.js';
+import { dir, dockerSaveTar, file, listTree, makeImage, makeIndex, ociLayoutEntries, symlink, tempDir, whiteout } from './fixtures.js';
 
 const EMPTY_STORE = ['blobs', 'blobs/sha256', 'images', 'l', 'layers', 'leases', 'tmp'];
 
@@ -217,4 +217,31 @@ test('a second process on the same store is seen at once (runtime import beside 
   assert.equal(daemon.status('localhost:5000/bb:v1')?.id, out, 'the running store sees the image the other process imported');
   await daemon.remove('localhost:5000/bb:v1');
   assert.deepEqual(await listTree(root), EMPTY_STORE);
+});
+
+test('an OCI layout whose index names a multi-platform index imports the linux/amd64 image', async (t) => {
+  if (!requireRoot(t, 'unpacking layers with owners')) return;
+  const { store, work } = await newStore(t);
+  const amd = makeImage([[file('arch', 'amd64')]], { arch: 'amd64' });
+  const arm = makeImage([[file('arch', 'arm64')]], { arch: 'arm64' });
+  const index = makeIndex([{ image: arm, arch: 'arm64' }, { image: amd, arch: 'amd64' }]);
+  const indexDigest = sha256Digest(index);
+  const blob = (digest: string, data: Buffer): TarWriterEntry => ({ name: `blobs/sha256/${digest.slice(7)}`, type: 'file', data });
+  const tarball = path.join(work, 'multi.tar');
+  await fsp.writeFile(tarball, writeTar([
+    { name: 'oci-layout', type: 'file', data: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
+    ...[amd, arm].flatMap((img) => [blob(img.config.digest, img.configBytes), blob(img.manifestDigest, img.manifestBytes), ...img.layers.map((l) => blob(l.desc.digest, l.blob))]),
+    blob(indexDigest, index),
+    { name: 'index.json', type: 'file', data: Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{
+      mediaType: 'application/vnd.oci.image.index.v1+json', digest: indexDigest, size: index.length,
+      annotations: { 'org.opencontainers.image.ref.name': 'localhost:5000/multi:v2' },
+    }] })) },
+  ]));
+  const recs = await store.importFile(tarball);
+  assert.deepEqual(recs.map((r) => r.id), [amd.imageId]);
+  assert.deepEqual(recs[0]!.repoTags, ['localhost:5000/multi:v2']);
+  assert.deepEqual(recs[0]!.repoDigests, [`localhost:5000/multi@${indexDigest}`]);
+  assert.equal(store.status(arm.imageId), undefined);
+  const root = path.join(work, 'store');
+  assert.deepEqual((await fsp.readdir(path.join(root, 'blobs/sha256'))).sort(), [amd.config.digest, amd.manifestDigest, amd.layers[0]!.desc.digest].map((d) => d.slice(7)).sort(), 'the arm64 content is not kept');
 });
