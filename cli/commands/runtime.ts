@@ -46,7 +46,8 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"\n\n${USAGE}`);
   requireRoot('flotilla runtime');
   const { openRuntime } = await import('../../runtime/service/wiring.js');
-  const { serveRuntime } = await import('../../runtime/service/server.js');
+  const { serveRuntime, claimSocket } = await import('../../runtime/service/server.js');
+  await claimSocket(values.socket!); // before touching the root: a second runtime must not disturb the first
   const { runtime, images } = await openRuntime({
     root: values['root-dir']!,
     cgroupParent: values['cgroup-parent'],

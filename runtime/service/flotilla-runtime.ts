@@ -29,9 +29,43 @@ export interface RuntimeOptions {
   podCidr?: string;
   bridge?: string;
   log?: (msg: string) => void;
+  /** lock (default true) makes this process the root's only runtime (`<root>/runtime.pid`). */
+  lock?: boolean;
 }
 
 const CONFIG_FILE = 'runtime-config.json';
+const LOCK_FILE = 'runtime.pid';
+
+/** RootInUseError: another live runtime already owns this root directory. */
+export class RootInUseError extends Error {
+  readonly code = 'FLT_ERR_RUNTIME_ROOT_IN_USE';
+  constructor(root: string, pid: number) {
+    super(`another runtime (pid ${pid}) is using root directory ${root}; stop it first or pick another --root-dir`);
+    this.name = 'RootInUseError';
+  }
+}
+
+function runtimeAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('runtime');
+  } catch {
+    return false;
+  }
+}
+
+/** lockRoot records this process as the root's owner, refusing when a live runtime already is. */
+export function lockRoot(root: string): void {
+  const path = join(root, LOCK_FILE);
+  let holder = 0;
+  try {
+    holder = Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    // no lock yet
+  }
+  if (runtimeAlive(holder)) throw new RootInUseError(root, holder);
+  writeFileAtomic(path, `${process.pid}\n`, 0o600);
+}
 
 /** FlotillaRuntime is the runtime service's state and logic, independent of gRPC. */
 export class FlotillaRuntime {
@@ -49,6 +83,7 @@ export class FlotillaRuntime {
   /** open loads (or starts) the state under `root`; the pod CIDR is the flag's, else the one last set. */
   static open(opts: RuntimeOptions): FlotillaRuntime {
     mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+    if (opts.lock !== false) lockRoot(opts.root);
     const log = opts.log ?? ((m: string) => process.stderr.write(`flotilla runtime: ${m}\n`));
     let podCidr = opts.podCidr;
     if (podCidr) parseCidr(podCidr);

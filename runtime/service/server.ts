@@ -40,14 +40,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** serveRuntime binds the RuntimeService and ImageService on `unix:socketPath`. */
-export async function serveRuntime(rt: FlotillaRuntime, images: ImageStoreLike, socketPath: string): Promise<RunningServer> {
+/** claimSocket refuses a socket another process serves and removes a stale one; call it before opening state. */
+export async function claimSocket(socketPath: string): Promise<void> {
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o755 });
   if (existsSync(socketPath)) {
     if (!statSync(socketPath).isSocket()) throw new Error(`${socketPath} exists and is not a socket; refusing to replace it`);
     if (await socketAnswers(socketPath)) throw new SocketInUseError(socketPath);
     rmSync(socketPath, { force: true });
   }
+}
+
+/** serveRuntime binds the RuntimeService and ImageService on `unix:socketPath` (claimed first). */
+export async function serveRuntime(rt: FlotillaRuntime, images: ImageStoreLike, socketPath: string): Promise<RunningServer> {
+  await claimSocket(socketPath);
   const pkg = loadRuntimeProto();
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   server.addService(pkg.RuntimeService.service, runtimeServiceHandlers(rt));

@@ -4,6 +4,7 @@
  * (runtime/shim/), the cgroup manager and the image store, each adapted to the small shapes
  * in runtime/sandbox/deps.ts.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OciRuntime } from '../oci/lifecycle.js';
 import { createCgroupManager } from '../cgroups/detect.js';
@@ -11,7 +12,7 @@ import { ImageStore } from '../images/image-store.js';
 import { nsCreate, nsRemove } from '../native.js';
 import { execInContainer } from '../shim/index.js';
 import type { ExitInfo, ImagePort, NamespacePort, OciRuntimePort, ExecPort, RuntimeDeps } from '../sandbox/deps.js';
-import { FlotillaRuntime } from './flotilla-runtime.js';
+import { FlotillaRuntime, lockRoot } from './flotilla-runtime.js';
 import { notFound } from './errors.js';
 
 /** isoToNs turns an RFC 3339 time with up to nanosecond digits into nanoseconds since the epoch. */
@@ -140,10 +141,13 @@ export async function openImageStore(root: string): Promise<ImageStore> {
 
 /** openRuntime builds a FlotillaRuntime on `root` with the real parts, loading any state it finds. */
 export async function openRuntime(opts: { root: string; cgroupParent?: string; podCidr?: string; bridge?: string; log?: (m: string) => void }): Promise<{ runtime: FlotillaRuntime; images: ImageStore }> {
+  // The root is claimed before the image store sweeps its temp files, which another runtime may be using.
+  mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+  lockRoot(opts.root);
   const cgroups = createCgroupManager();
   const images = await openImageStore(opts.root);
   const oci = new OciRuntime({ root: join(opts.root, 'oci'), cgroups });
   const deps: RuntimeDeps = { oci: ociPort(oci), namespaces: namespacePort, cgroups, images: imagePort(images), exec: execPort };
-  const runtime = FlotillaRuntime.open({ ...opts, deps });
+  const runtime = FlotillaRuntime.open({ ...opts, deps, lock: false });
   return { runtime, images };
 }

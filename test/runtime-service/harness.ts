@@ -90,15 +90,15 @@ export class RuntimeHarness {
     return this.client;
   }
 
-  /** stop ends the runtime with SIGTERM (containers keep running) and waits for it to exit. */
-  async stop(): Promise<void> {
+  /** stop ends the runtime with SIGTERM (or `signal`; containers keep running) and waits for it to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     this.client?.close();
     this.client = undefined;
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
     await exited;
   }

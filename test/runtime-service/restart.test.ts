@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { requireRoot } from '../helpers/root.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../runtime/client.js';
 import { RuntimeHarness, waitFor } from './harness.js';
@@ -54,6 +55,16 @@ test('a runtime restart keeps every container running and known', async (t) => {
   assert.equal((await c.listContainers({ filter: { podSandboxId } })).containers.length, 3);
   const r = await c.execSync({ containerId: ids.sleeper!, cmd: ['hostname'], timeout: 5 });
   assert.equal(r.stdout.toString().trim(), 'survivor');
+
+  // A runtime killed outright leaves its socket file behind; the next one replaces it.
+  await h.stop('SIGKILL');
+  assert.ok(existsSync(h.socket), 'a SIGKILLed runtime leaves a stale socket file');
+  c = await h.start();
+  assert.equal((await c.containerStatus({ containerId: ids.sleeper! })).status.state, 'CONTAINER_RUNNING');
+  const again = h.flotilla(['runtime', '--socket', h.socket, '--root-dir', h.root], { allowFail: true });
+  assert.match(again, /another runtime is already serving on .*runtime\.sock/);
+  const otherSocket = h.flotilla(['runtime', '--socket', join(h.dir, 'other.sock'), '--root-dir', h.root], { allowFail: true });
+  assert.match(otherSocket, /another runtime \(pid \d+\) is using root directory/);
 
   const { podSandboxId: second } = await c.runPodSandbox({ config: pod('newcomer') });
   const ip2 = (await c.podSandboxStatus({ podSandboxId: second })).status.network!.ip;
