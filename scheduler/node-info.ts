@@ -6,10 +6,40 @@
  */
 import { parseBytes, parseMilli } from '../api/quantity.js';
 import type { Node, Taint } from '../api/types.js';
+import type { NodeColumns } from './node-columns.js';
 import type { PodInfo } from './pod-info.js';
 
 /** DEFAULT_MAX_PODS is the pod slots of a node that reports no `pods` allocatable (the kubelet's default). */
 export const DEFAULT_MAX_PODS = 110;
+
+/**
+ * OwnerIndex maps an owner uid to the nodes holding its pods and how many, across a snapshot, so
+ * spreading visits only the nodes an owner uses instead of looking the owner up on every node.
+ */
+export class OwnerIndex {
+  private readonly byOwner = new Map<string, Map<NodeInfo, number>>();
+
+  /** add counts `n` more pods of `owner` on `node` (n may be negative). */
+  add(owner: string, node: NodeInfo, n: number): void {
+    let m = this.byOwner.get(owner);
+    if (!m) {
+      if (n <= 0) return;
+      m = new Map();
+      this.byOwner.set(owner, m);
+    }
+    const c = (m.get(node) ?? 0) + n;
+    if (c > 0) m.set(node, c);
+    else {
+      m.delete(node);
+      if (m.size === 0) this.byOwner.delete(owner);
+    }
+  }
+
+  /** nodesOf gives the nodes holding pods of `owner`, with their counts. */
+  nodesOf(owner: string): ReadonlyMap<NodeInfo, number> | undefined {
+    return this.byOwner.get(owner);
+  }
+}
 
 /** NodeInfo is the mutable per-node aggregate the scheduler cache keeps; plugins only read it. */
 export class NodeInfo {
@@ -40,10 +70,42 @@ export class NodeInfo {
   readonly pods = new Map<string, PodInfo>();
   /** generation increases on every change, so tests and the cache can tell a node moved. */
   generation = 0;
+  /** index is the snapshot-wide owner index this node reports to, while it is in a snapshot. */
+  private index: OwnerIndex | undefined;
+  /** cols and slot: where this node's numbers are mirrored while it is in a snapshot (slot -1 otherwise). */
+  private cols: NodeColumns | undefined;
+  slot = -1;
 
   constructor(name: string, node?: Readonly<Node>) {
     this.name = name;
     if (node) this.setNode(node);
+  }
+
+  /** ownerIndex is the index this node reports to, if any. */
+  get ownerIndex(): OwnerIndex | undefined {
+    return this.index;
+  }
+
+  /** attach puts this node into a snapshot's columns and owner index (detaching it from any other). */
+  attach(cols: NodeColumns, index: OwnerIndex): void {
+    this.detach();
+    this.cols = cols;
+    this.slot = cols.alloc(this);
+    this.index = index;
+    for (const [owner, n] of this.ownerCounts) index.add(owner, this, n);
+  }
+
+  /** detach takes this node out of its snapshot's columns and owner index. */
+  detach(): void {
+    if (this.cols) this.cols.release(this.slot);
+    for (const [owner, n] of this.ownerCounts) this.index?.add(owner, this, -n);
+    this.cols = undefined;
+    this.index = undefined;
+    this.slot = -1;
+  }
+
+  private sync(): void {
+    this.cols?.write(this.slot, this);
   }
 
   /** setNode takes a new version of the Node object and reparses its allocatable, labels, taints and readiness. */
@@ -59,13 +121,16 @@ export class NodeInfo {
       this.allocCpu = this.allocMemory = this.allocPods = 0;
       this.invalid = `node ${this.name} allocatable: ${err instanceof Error ? err.message : String(err)}`;
     }
-    this.labels = node.metadata.labels ?? {};
+    const labels = node.metadata.labels ?? {};
+    if (labels !== this.labels) this.cols?.touchLabels(this.slot);
+    this.labels = labels;
     const taints = node.spec?.taints ?? [];
     this.hardTaints = taints.filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
     this.softTaints = taints.filter((t) => t.effect === 'PreferNoSchedule');
     this.unschedulable = node.spec?.unschedulable === true;
     this.ready = (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
     this.generation++;
+    this.sync();
   }
 
   /** addPod counts a pod's requests, ports and owner on this node. */
@@ -81,8 +146,12 @@ export class NodeInfo {
       const k = `${hp.protocol}/${hp.port}`;
       this.usedPorts.set(k, (this.usedPorts.get(k) ?? 0) + 1);
     }
-    if (p.ownerUid !== undefined) this.ownerCounts.set(p.ownerUid, (this.ownerCounts.get(p.ownerUid) ?? 0) + 1);
+    if (p.ownerUid !== undefined) {
+      this.ownerCounts.set(p.ownerUid, (this.ownerCounts.get(p.ownerUid) ?? 0) + 1);
+      this.index?.add(p.ownerUid, this, 1);
+    }
     this.generation++;
+    this.sync();
   }
 
   /** removePod takes a pod's requests, ports and owner off this node; returns false when it was not here. */
@@ -105,8 +174,10 @@ export class NodeInfo {
       const n = (this.ownerCounts.get(p.ownerUid) ?? 1) - 1;
       if (n <= 0) this.ownerCounts.delete(p.ownerUid);
       else this.ownerCounts.set(p.ownerUid, n);
+      this.index?.add(p.ownerUid, this, -1);
     }
     this.generation++;
+    this.sync();
     return true;
   }
 }

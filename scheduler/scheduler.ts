@@ -163,7 +163,7 @@ export class Scheduler {
     const info = qp.podInfo;
     const key = info.key;
     this.stats.attempts++;
-    const result = this.framework.schedule(info, this.cache.snapshot.nodes());
+    const result = this.framework.schedule(info, this.cache.snapshot);
     if (result.kind === 'Unschedulable') {
       this.stats.unschedulable++;
       this.queue.addUnschedulable(qp);

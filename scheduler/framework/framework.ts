@@ -6,6 +6,7 @@
  * synchronous, so the cache cannot change under it.
  */
 import type { NodeInfo } from '../node-info.js';
+import { Snapshot } from '../snapshot.js';
 import type { PodInfo } from '../pod-info.js';
 import { failureSummary } from '../summary.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorePluginName } from '../config.js';
@@ -18,6 +19,9 @@ import { NodeResourcesLeastAllocated } from '../plugins/least-allocated.js';
 import { NodeResourcesBalancedAllocation } from '../plugins/balanced-allocation.js';
 import { SelectorSpread } from '../plugins/selector-spread.js';
 import { CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status } from './types.js';
+
+/** BATCH is how many nodes go through the filters per round (one call per plugin per round). */
+const BATCH = 128;
 
 /** MIN_FEASIBLE_NODES_TO_FIND is the floor of nodes Filter looks for before it stops early (Kubernetes' 100). */
 export const MIN_FEASIBLE_NODES_TO_FIND = 100;
@@ -64,7 +68,13 @@ export class Framework {
   private readonly percentage: number;
   private readonly random: () => number;
   private nextStartNodeIndex = 0;
-  private feasible: NodeInfo[] = [];
+  private feasible = new Int32Array(0);
+  private readonly batch = new Int32Array(BATCH);
+  private lastNodes: readonly NodeInfo[] | undefined;
+  private lastSnapshot: Snapshot | undefined;
+  private readonly skippedScores = new Set<string>();
+  private readonly skippedFilters = new Set<string>();
+  private readonly activeFilters: FilterPlugin[] = [];
   private total = new Float64Array(0);
 
   constructor(opts: FrameworkOptions = {}) {
@@ -76,7 +86,7 @@ export class Framework {
     this.preFilters = [affinity, ports, fit];
     this.filters = [nodeUnschedulable, taints, affinity, ports, fit];
     const spread = new SelectorSpread();
-    this.preScores = [affinity, spread];
+    this.preScores = [affinity, spread, taints];
     const weights = { ...DEFAULT_SCORE_WEIGHTS, ...(opts.scoreWeights ?? {}) };
     const all: ScorePlugin[] = [new NodeResourcesLeastAllocated(), new NodeResourcesBalancedAllocation(), spread, affinity, taints];
     this.scores = all
@@ -86,14 +96,30 @@ export class Framework {
     this.random = opts.random ?? Math.random;
   }
 
-  /** schedule picks a node for the pod among `nodes`, or explains why none fits; it never throws for a misfit. */
-  schedule(pod: PodInfo, nodes: readonly NodeInfo[]): ScheduleResult {
+  /**
+   * schedule picks a node for the pod in a snapshot (or among standalone NodeInfos, which it then
+   * puts into a snapshot of its own), or explains why none fits; it never throws for a misfit.
+   */
+  schedule(pod: PodInfo, where: Snapshot | readonly NodeInfo[]): ScheduleResult {
+    let snapshot: Snapshot;
+    if (where instanceof Snapshot) snapshot = where;
+    else {
+      if (this.lastNodes !== where || !this.lastSnapshot) {
+        this.lastNodes = where;
+        this.lastSnapshot = Snapshot.from(where);
+      }
+      snapshot = this.lastSnapshot;
+    }
+    const nodes = snapshot.nodes();
+    const order = snapshot.slots();
+    const cols = snapshot.cols;
     const n = nodes.length;
     if (n === 0) return { kind: 'Unschedulable', message: failureSummary(0, []), numAllNodes: 0, nodeStatuses: new Map() };
     const state = new CycleState();
 
     // PreFilter: the pod alone. Skip drops that plugin's Filter; a rejection rejects every node.
-    const skipped = new Set<string>();
+    const skipped = this.skippedFilters;
+    skipped.clear();
     for (const p of this.preFilters) {
       const s = p.preFilter(state, pod);
       if (s.code === 'Skip') skipped.add(p.name);
@@ -102,43 +128,41 @@ export class Framework {
         return { kind: 'Unschedulable', message: msg, numAllNodes: n, nodeStatuses: new Map(nodes.map((ni) => [ni.name, s])) };
       }
     }
-    const filters = skipped.size === 0 ? this.filters : this.filters.filter((f) => !skipped.has(f.name));
+    const filters = this.activeFilters;
+    filters.length = 0;
+    for (const f of this.filters) if (!skipped.has(f.name)) filters.push(f);
 
-    // Filter: from where the last cycle stopped, until enough feasible nodes are found.
+    // Filter: from where the last cycle stopped, in batches, until enough feasible nodes are found.
     const want = numFeasibleNodesToFind(n, this.percentage);
-    if (this.feasible.length < n) this.feasible = new Array<NodeInfo>(n);
+    if (this.feasible.length < n) this.feasible = new Int32Array(n);
     const feasible = this.feasible;
+    const batch = this.batch;
     let found = 0;
     let processed = 0;
     let failed: Map<string, Status> | undefined;
+    const reject = (slot: number, s: Status) => void (failed ??= new Map()).set(cols.info(slot).name, s);
     const start = this.nextStartNodeIndex % n;
     const nf = filters.length;
-    for (; processed < n && found < want; processed++) {
+    while (processed < n && found < want) {
+      const size = Math.min(BATCH, n - processed, want - found);
       let i = start + processed;
-      if (i >= n) i -= n;
-      const node = nodes[i]!;
-      let ok = true;
-      for (let j = 0; j < nf; j++) {
-        const s = filters[j]!.filter(state, pod, node);
-        if (s.code !== 'Success') {
-          (failed ??= new Map()).set(node.name, s);
-          ok = false;
-          break;
-        }
-      }
-      if (ok) feasible[found++] = node;
+      for (let j = 0; j < size; j++, i++) batch[j] = order[i >= n ? i - n : i]!;
+      let k = size;
+      for (let f = 0; f < nf && k > 0; f++) k = filters[f]!.filterMany(state, pod, cols, batch, k, reject);
+      for (let j = 0; j < k; j++) feasible[found++] = batch[j]!;
+      processed += size;
     }
     this.nextStartNodeIndex = (start + processed) % n;
     if (found === 0) {
       const statuses = failed ?? new Map<string, Status>();
       return { kind: 'Unschedulable', message: failureSummary(n, statuses.values()), numAllNodes: n, nodeStatuses: statuses };
     }
-    if (found === 1) return { kind: 'Scheduled', nodeName: feasible[0]!.name, evaluatedNodes: processed, feasibleNodes: 1 };
+    if (found === 1) return { kind: 'Scheduled', nodeName: cols.info(feasible[0]!).name, evaluatedNodes: processed, feasibleNodes: 1 };
 
     // Score: each plugin into its own buffer, normalised, then weighted into the total.
-    const feasibleList = found === feasible.length ? feasible : feasible.slice(0, found);
-    const skippedScores = new Set<string>();
-    for (const p of this.preScores) if (p.preScore(state, pod, feasibleList).code === 'Skip') skippedScores.add(p.name);
+    const skippedScores = this.skippedScores;
+    skippedScores.clear();
+    for (const p of this.preScores) if (p.preScore(state, pod, cols, feasible, found).code === 'Skip') skippedScores.add(p.name);
     if (this.total.length < found) this.total = new Float64Array(n);
     const total = this.total;
     total.fill(0, 0, found);
@@ -146,26 +170,30 @@ export class Framework {
       if (skippedScores.has(ws.plugin.name)) continue;
       if (ws.buf.length < found) ws.buf = new Float64Array(n);
       const buf = ws.buf;
-      const plugin = ws.plugin;
-      for (let i = 0; i < found; i++) buf[i] = plugin.score(state, pod, feasible[i]!);
-      plugin.normalize?.(state, pod, buf, found);
+      ws.plugin.scoreMany(state, pod, cols, feasible, found, buf);
+      ws.plugin.normalize?.(state, pod, buf, found);
       const w = ws.weight;
       for (let i = 0; i < found; i++) total[i]! += buf[i]! * w;
     }
 
-    // Select: the highest total, reservoir-sampling among equals so equal nodes share the load.
-    let best = 0;
+    // Select: the highest total; among equals one at random, so equal nodes share the load.
+    let max = total[0]!;
     let ties = 1;
     for (let i = 1; i < found; i++) {
       const t = total[i]!;
-      if (t > total[best]!) {
-        best = i;
+      if (t > max) {
+        max = t;
         ties = 1;
-      } else if (t === total[best]!) {
-        ties++;
-        if (this.random() * ties < 1) best = i;
+      } else if (t === max) ties++;
+    }
+    let pick = ties === 1 ? 0 : Math.floor(this.random() * ties);
+    let best = 0;
+    for (let i = 0; i < found; i++) {
+      if (total[i] === max && pick-- === 0) {
+        best = i;
+        break;
       }
     }
-    return { kind: 'Scheduled', nodeName: feasible[best]!.name, evaluatedNodes: processed, feasibleNodes: found };
+    return { kind: 'Scheduled', nodeName: cols.info(feasible[best]!).name, evaluatedNodes: processed, feasibleNodes: found };
   }
 }

@@ -4,6 +4,7 @@
  * (`Status`), never an exception. Plugins see a pod as a precomputed `PodInfo` and a node as a
  * precomputed `NodeInfo`, so the hot path only compares numbers.
  */
+import type { NodeColumns } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 
@@ -33,16 +34,20 @@ export function isSuccess(s: Status): boolean {
   return s.code === 'Success';
 }
 
+let cycles = 0;
+
 /** CycleState carries what a plugin precomputed for the pod being scheduled (PreFilter → Filter, PreScore → Score). */
 export class CycleState {
-  private readonly data = new Map<string, unknown>();
+  /** id is unique per cycle, so plugins can stamp per-cycle scratch fields on NodeInfos. */
+  readonly id = ++cycles;
+  private data: Map<string, unknown> | undefined;
   /** write stores a plugin's value under its key for this cycle. */
   write(key: string, value: unknown): void {
-    this.data.set(key, value);
+    (this.data ??= new Map()).set(key, value);
   }
   /** read gives a value written earlier in this cycle, or undefined. */
   read<T>(key: string): T | undefined {
-    return this.data.get(key) as T | undefined;
+    return this.data?.get(key) as T | undefined;
   }
 }
 
@@ -56,19 +61,30 @@ export interface PreFilterPlugin extends Plugin {
   preFilter(state: CycleState, pod: PodInfo): Status;
 }
 
-/** FilterPlugin decides whether one node can hold the pod; it must be pure and allocation-free when it passes. */
+/** Reject receives the slot of a node a filter turned down, with the reason. */
+export type Reject = (slot: number, s: Status) => void;
+
+/**
+ * FilterPlugin decides whether one node can hold the pod; it must be pure and allocation-free when
+ * it passes. `filterMany` is the same decision over a batch of node slots, reading the snapshot's
+ * columns — one call per batch instead of one per node keeps the hot loop tight and monomorphic.
+ */
 export interface FilterPlugin extends Plugin {
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status;
+  /** filterMany keeps the slots of slots[0..count) that pass, in order, at the front; returns how many; reports the others to reject. */
+  filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number;
 }
 
-/** PreScorePlugin looks at the pod and the feasible nodes once; returning SKIP drops its Score for this pod. */
+/** PreScorePlugin looks at the pod and the feasible slots[0..count) once; returning SKIP drops its Score for this pod. */
 export interface PreScorePlugin extends Plugin {
-  preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status;
+  preScore(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number): Status;
 }
 
 /** ScorePlugin ranks a feasible node; raw scores are normalised to 0..100 (by `normalize` when present) then weighted. */
 export interface ScorePlugin extends Plugin {
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number;
+  /** scoreMany writes the raw score of the node in each of slots[0..count) to out[0..count). */
+  scoreMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, out: Float64Array): void;
   /** normalize rewrites `scores[0..count)` in place to 0..100. */
   normalize?(state: CycleState, pod: PodInfo, scores: Float64Array, count: number): void;
 }

@@ -3,6 +3,7 @@
  * memory left after placing the pod, averaged over the two, 0..100. Unset requests count as
  * Kubernetes' non-zero defaults (100m, 200Mi) so that empty pods still spread.
  */
+import type { NodeColumns } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import { type CycleState, MAX_NODE_SCORE, type ScorePlugin } from '../framework/types.js';
@@ -26,6 +27,16 @@ export class NodeResourcesLeastAllocated {
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
     return leastAllocatedScore(pod, node);
+  }
+
+  scoreMany(_state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, out: Float64Array): void {
+    const { allocCpu, allocMemory, nonZeroCpu, nonZeroMemory } = cols;
+    const pc = pod.nonZeroCpu;
+    const pm = pod.nonZeroMemory;
+    for (let i = 0; i < count; i++) {
+      const s = slots[i]!;
+      out[i] = Math.floor((leastRequested(nonZeroCpu[s]! + pc, allocCpu[s]!) + leastRequested(nonZeroMemory[s]! + pm, allocMemory[s]!)) / 2);
+    }
   }
 }
 NodeResourcesLeastAllocated satisfies new () => ScorePlugin;

@@ -3,9 +3,10 @@
  * the node's allocatable cpu and memory, and a pod slot is free. The decision is `insufficient`, a
  * pure function over two precomputed records; Filter only maps its answer to a Status.
  */
+import { FLAG_INVALID, type NodeColumns } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
-import { type CycleState, type FilterPlugin, type PreFilterPlugin, type Status, SUCCESS, status } from '../framework/types.js';
+import { type CycleState, type FilterPlugin, type PreFilterPlugin, type Reject, type Status, SUCCESS, status } from '../framework/types.js';
 
 /** REASON_CPU, REASON_MEMORY and REASON_PODS are Kubernetes' words for what ran out. */
 export const REASON_CPU = 'Insufficient cpu';
@@ -68,6 +69,23 @@ export class NodeResourcesFit {
     if (node.invalid) return status('UnschedulableAndUnresolvable', this.name, node.invalid);
     const bits = insufficient(pod, node);
     return bits === 0 ? SUCCESS : status('Unschedulable', this.name, ...insufficientReasons(bits));
+  }
+
+  filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
+    const { flags, podCount, allocPods, allocCpu, reqCpu, allocMemory, reqMemory } = cols;
+    const cpu = pod.cpu;
+    const mem = pod.memory;
+    let k = 0;
+    for (let i = 0; i < count; i++) {
+      const s = slots[i]!;
+      const fitsHere = (flags[s]! & FLAG_INVALID) === 0 &&
+        podCount[s]! + 1 <= allocPods[s]! &&
+        (cpu <= 0 || cpu <= allocCpu[s]! - reqCpu[s]!) &&
+        (mem <= 0 || mem <= allocMemory[s]! - reqMemory[s]!);
+      if (fitsHere) slots[k++] = s;
+      else reject(s, this.filter(state, pod, cols.info(s)));
+    }
+    return k;
   }
 }
 NodeResourcesFit satisfies new () => PreFilterPlugin & FilterPlugin;

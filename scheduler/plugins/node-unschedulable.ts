@@ -2,10 +2,11 @@
  * NodeUnschedulable filters out cordoned nodes (spec.unschedulable, unless the pod tolerates the
  * node.kubernetes.io/unschedulable taint) and nodes whose Ready condition is not True.
  */
+import { FLAG_SCHEDULABLE, type NodeColumns } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import { toleratesTaint } from '../tolerations.js';
-import { type CycleState, type FilterPlugin, type Status, SUCCESS, status } from '../framework/types.js';
+import { type CycleState, type FilterPlugin, type Reject, type Status, SUCCESS, status } from '../framework/types.js';
 
 /** REASON_UNSCHEDULABLE is the reason for a cordoned node. */
 export const REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
@@ -24,6 +25,21 @@ export class NodeUnschedulable {
     }
     if (!node.ready) return status('UnschedulableAndUnresolvable', this.name, REASON_NOT_READY);
     return SUCCESS;
+  }
+
+  filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
+    const flags = cols.flags;
+    let k = 0;
+    for (let i = 0; i < count; i++) {
+      const s = slots[i]!;
+      if (flags[s]! & FLAG_SCHEDULABLE) slots[k++] = s;
+      else {
+        const st = this.filter(state, pod, cols.info(s));
+        if (st === SUCCESS) slots[k++] = s;
+        else reject(s, st);
+      }
+    }
+    return k;
   }
 }
 NodeUnschedulable satisfies new () => FilterPlugin;

@@ -3,10 +3,13 @@
  * them; PreferNoSchedule taints only lower the node's score (fewer untolerated is better).
  */
 import type { Taint } from '../../api/types.js';
+import { FLAG_HARD_TAINTS, FLAG_SOFT_TAINTS, type NodeColumns } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import { countUntolerated, firstUntolerated } from '../tolerations.js';
-import { type CycleState, type FilterPlugin, type ScorePlugin, type Status, SUCCESS, defaultNormalize, status } from '../framework/types.js';
+import {
+  type CycleState, type FilterPlugin, type PreScorePlugin, type Reject, type ScorePlugin, type Status, SKIP, SUCCESS, defaultNormalize, status,
+} from '../framework/types.js';
 
 /** untoleratedTaintReason is the reason naming the first taint the pod does not tolerate, in Kubernetes' words. */
 export function untoleratedTaintReason(taint: Readonly<Taint>): string {
@@ -23,14 +26,44 @@ export class TaintToleration {
     return taint ? status('UnschedulableAndUnresolvable', this.name, untoleratedTaintReason(taint)) : SUCCESS;
   }
 
+  filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
+    const flags = cols.flags;
+    let k = 0;
+    for (let i = 0; i < count; i++) {
+      const s = slots[i]!;
+      if ((flags[s]! & FLAG_HARD_TAINTS) === 0) slots[k++] = s;
+      else {
+        const st = this.filter(state, pod, cols.info(s));
+        if (st === SUCCESS) slots[k++] = s;
+        else reject(s, st);
+      }
+    }
+    return k;
+  }
+
+  preScore(_state: CycleState, _pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number): Status {
+    // Without PreferNoSchedule taints on any feasible node every node would score the same: skip.
+    const flags = cols.flags;
+    for (let i = 0; i < count; i++) if (flags[slots[i]!]! & FLAG_SOFT_TAINTS) return SUCCESS;
+    return SKIP;
+  }
+
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
     if (node.softTaints.length === 0) return 0;
     const tolerations = (pod.pod.spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
     return countUntolerated(node.softTaints, tolerations);
   }
 
+  scoreMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, out: Float64Array): void {
+    const flags = cols.flags;
+    for (let i = 0; i < count; i++) {
+      const s = slots[i]!;
+      out[i] = flags[s]! & FLAG_SOFT_TAINTS ? this.score(state, pod, cols.info(s)) : 0;
+    }
+  }
+
   normalize(_state: CycleState, _pod: PodInfo, scores: Float64Array, count: number): void {
     defaultNormalize(scores, count, true);
   }
 }
-TaintToleration satisfies new () => FilterPlugin & ScorePlugin;
+TaintToleration satisfies new () => FilterPlugin & PreScorePlugin & ScorePlugin;

@@ -6,6 +6,7 @@ import { NodeResourcesBalancedAllocation } from '../../scheduler/plugins/balance
 import { SelectorSpread } from '../../scheduler/plugins/selector-spread.js';
 import { NodeAffinity } from '../../scheduler/plugins/node-affinity.js';
 import { TaintToleration } from '../../scheduler/plugins/taint-toleration.js';
+import { Snapshot } from '../../scheduler/snapshot.js';
 import { nodeInfo, podInfo } from './fixtures.js';
 
 const state = new CycleState();
@@ -60,8 +61,9 @@ test('SelectorSpread: fewer pods of the same owner is better; ownerless pods ski
     nodeInfo('b', {}, [podInfo({ owner: 'web' }), podInfo({ owner: 'db' })]),
     nodeInfo('c', {}, [podInfo({ owner: 'db' })]),
   ];
-  assert.equal(plugin.preScore(state, podInfo({})).code, 'Skip');
-  assert.equal(plugin.preScore(state, pod).code, 'Success');
+  const snap = Snapshot.from(nodes);
+  assert.equal(plugin.preScore(state, podInfo({}), snap.cols, snap.slots(), 3).code, 'Skip');
+  assert.equal(plugin.preScore(state, pod, snap.cols, snap.slots(), 3).code, 'Success');
   const raw = nodes.map((n) => plugin.score(state, pod, n));
   assert.deepEqual(raw, [2, 1, 0]);
   assert.deepEqual(normalized(plugin, pod, raw), [0, 50, 100]);

@@ -1,0 +1,119 @@
+/**
+ * NodeColumns holds the numbers of a snapshot's nodes column by column, in typed arrays indexed by
+ * a node's slot: allocatable and requested cpu and memory, pod slots, and flag bits. The batch
+ * Filter and Score paths read these instead of the NodeInfo objects, so a decision over hundreds of
+ * nodes walks a few contiguous arrays (no boxed doubles, few cache misses). NodeInfo stays the
+ * source of truth and writes its numbers here whenever it changes.
+ */
+import type { NodeInfo } from './node-info.js';
+
+/** FLAG_SCHEDULABLE: Ready and not cordoned. */
+export const FLAG_SCHEDULABLE = 1;
+/** FLAG_HARD_TAINTS: has NoSchedule/NoExecute taints. */
+export const FLAG_HARD_TAINTS = 2;
+/** FLAG_SOFT_TAINTS: has PreferNoSchedule taints. */
+export const FLAG_SOFT_TAINTS = 4;
+/** FLAG_INVALID: its allocatable did not parse. */
+export const FLAG_INVALID = 8;
+/** FLAG_PORTS_USED: some host port is taken. */
+export const FLAG_PORTS_USED = 16;
+
+/** NodeColumns is the column store of one snapshot. */
+export class NodeColumns {
+  allocCpu = new Float64Array(0);
+  allocMemory = new Float64Array(0);
+  allocPods = new Float64Array(0);
+  reqCpu = new Float64Array(0);
+  reqMemory = new Float64Array(0);
+  nonZeroCpu = new Float64Array(0);
+  nonZeroMemory = new Float64Array(0);
+  podCount = new Float64Array(0);
+  flags = new Uint8Array(0);
+  /** labelsVersion changes when a node's labels change (plugins memoise label matches by it). */
+  labelsVersion = new Uint32Array(0);
+  /** stamp/pos: per-cycle scratch a plugin may set (the cycle id and the node's place in the feasible list). */
+  stamp = new Int32Array(0);
+  pos = new Int32Array(0);
+  /** infos maps a slot back to its NodeInfo. */
+  readonly infos: (NodeInfo | undefined)[] = [];
+  private readonly free: number[] = [];
+
+  private grow(min: number): void {
+    const cap = Math.max(16, min, this.flags.length * 2);
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.allocCpu = f64(this.allocCpu);
+    this.allocMemory = f64(this.allocMemory);
+    this.allocPods = f64(this.allocPods);
+    this.reqCpu = f64(this.reqCpu);
+    this.reqMemory = f64(this.reqMemory);
+    this.nonZeroCpu = f64(this.nonZeroCpu);
+    this.nonZeroMemory = f64(this.nonZeroMemory);
+    this.podCount = f64(this.podCount);
+    const flags = new Uint8Array(cap);
+    flags.set(this.flags);
+    this.flags = flags;
+    const lv = new Uint32Array(cap);
+    lv.set(this.labelsVersion);
+    this.labelsVersion = lv;
+    const stamp = new Int32Array(cap).fill(-1);
+    stamp.set(this.stamp);
+    this.stamp = stamp;
+    const pos = new Int32Array(cap);
+    pos.set(this.pos);
+    this.pos = pos;
+  }
+
+  /** alloc gives a node a slot and writes its numbers there. */
+  alloc(info: NodeInfo): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.infos.length;
+      this.infos.push(undefined);
+      if (slot >= this.flags.length) this.grow(slot + 1);
+    }
+    this.infos[slot] = info;
+    this.labelsVersion[slot]!++;
+    this.stamp[slot] = -1;
+    this.write(slot, info);
+    return slot;
+  }
+
+  /** release frees a slot. */
+  release(slot: number): void {
+    this.infos[slot] = undefined;
+    this.flags[slot] = 0;
+    this.free.push(slot);
+  }
+
+  /** write copies a node's numbers and flags into its slot. */
+  write(slot: number, n: NodeInfo): void {
+    this.allocCpu[slot] = n.allocCpu;
+    this.allocMemory[slot] = n.allocMemory;
+    this.allocPods[slot] = n.allocPods;
+    this.reqCpu[slot] = n.reqCpu;
+    this.reqMemory[slot] = n.reqMemory;
+    this.nonZeroCpu[slot] = n.nonZeroCpu;
+    this.nonZeroMemory[slot] = n.nonZeroMemory;
+    this.podCount[slot] = n.podCount;
+    this.flags[slot] =
+      (n.ready && !n.unschedulable ? FLAG_SCHEDULABLE : 0) |
+      (n.hardTaints.length > 0 ? FLAG_HARD_TAINTS : 0) |
+      (n.softTaints.length > 0 ? FLAG_SOFT_TAINTS : 0) |
+      (n.invalid !== undefined ? FLAG_INVALID : 0) |
+      (n.usedPorts.size > 0 ? FLAG_PORTS_USED : 0);
+  }
+
+  /** touchLabels marks a slot's labels as changed. */
+  touchLabels(slot: number): void {
+    this.labelsVersion[slot]!++;
+  }
+
+  /** info gives the NodeInfo of a slot in use. */
+  info(slot: number): NodeInfo {
+    return this.infos[slot]!;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The batch paths (filterMany, scoreMany over the snapshot's columns) must decide exactly as the
+ * per-node paths (filter, score) do, for every plugin, over a mixed set of nodes and pods.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status } from '../../scheduler/framework/types.js';
+import { NodeUnschedulable } from '../../scheduler/plugins/node-unschedulable.js';
+import { TaintToleration } from '../../scheduler/plugins/taint-toleration.js';
+import { NodeAffinity } from '../../scheduler/plugins/node-affinity.js';
+import { NodePorts } from '../../scheduler/plugins/node-ports.js';
+import { NodeResourcesFit } from '../../scheduler/plugins/node-resources-fit.js';
+import { NodeResourcesLeastAllocated } from '../../scheduler/plugins/least-allocated.js';
+import { NodeResourcesBalancedAllocation } from '../../scheduler/plugins/balanced-allocation.js';
+import { SelectorSpread } from '../../scheduler/plugins/selector-spread.js';
+import { Snapshot } from '../../scheduler/snapshot.js';
+import type { NodeInfo } from '../../scheduler/node-info.js';
+import type { PodInfo } from '../../scheduler/pod-info.js';
+import { nodeInfo, podInfo } from './fixtures.js';
+
+function cluster(): NodeInfo[] {
+  return [
+    nodeInfo('plain', { cpu: '4', memory: '8Gi', labels: { zone: 'a' } }, [podInfo({ cpu: '1', memory: '1Gi', owner: 'web' })]),
+    nodeInfo('full-cpu', { cpu: '1', memory: '8Gi', labels: { zone: 'b' } }, [podInfo({ cpu: '900m', owner: 'web' }), podInfo({ owner: 'web' })]),
+    nodeInfo('full-mem', { cpu: '8', memory: '1Gi', labels: { zone: 'a', disk: 'ssd' } }, [podInfo({ memory: '900Mi', hostPorts: [80] })]),
+    nodeInfo('slots', { pods: '1', labels: { zone: 'c' } }, [podInfo({ owner: 'db' })]),
+    nodeInfo('cordoned', { unschedulable: true, labels: { zone: 'a' } }),
+    nodeInfo('not-ready', { ready: false }),
+    nodeInfo('tainted', { taints: [{ key: 'gpu', effect: 'NoSchedule' }, { key: 'spot', effect: 'PreferNoSchedule' }], labels: { zone: 'a' } }),
+    nodeInfo('soft', { taints: [{ key: 'spot', effect: 'PreferNoSchedule' }], labels: { zone: 'b', disk: 'ssd' } }, [podInfo({ owner: 'web' })]),
+    nodeInfo('big', { cpu: '64', memory: '256Gi', labels: { zone: 'c', disk: 'ssd' } }),
+  ];
+}
+
+const pods: PodInfo[] = [
+  podInfo({}),
+  podInfo({ cpu: '200m', memory: '200Mi', owner: 'web' }),
+  podInfo({ cpu: '2', memory: '2Gi' }),
+  podInfo({ hostPorts: [80, 443] }),
+  podInfo({ nodeSelector: { zone: 'a' } }),
+  podInfo({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'Exists' }] }] } } }),
+  podInfo({ tolerations: [{ operator: 'Exists' }], owner: 'db' }),
+  podInfo({ nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] } }] } }),
+];
+
+test('filterMany keeps exactly the nodes filter accepts and rejects the rest with the same status', () => {
+  const filters: (FilterPlugin & Partial<PreFilterPlugin>)[] = [new NodeUnschedulable(), new TaintToleration(), new NodeAffinity(), new NodePorts(), new NodeResourcesFit()];
+  const nodes = cluster();
+  const snap = Snapshot.from(nodes);
+  for (const plugin of filters) {
+    for (const [pi, pod] of pods.entries()) {
+      for (let round = 0; round < 2; round++) { // twice: the second round hits NodeAffinity's memo
+        const state = new CycleState();
+        plugin.preFilter?.(state, pod);
+        const want = nodes.map((n) => [n.name, plugin.filter(state, pod, n)] as const);
+        const slots = Int32Array.from(snap.slots());
+        const rejected = new Map<string, Status>();
+        const k = plugin.filterMany(state, pod, snap.cols, slots, slots.length, (s, st) => rejected.set(snap.cols.info(s).name, st));
+        const kept = [...slots.subarray(0, k)].map((s) => snap.cols.info(s).name);
+        const what = `${plugin.name} pod#${pi} round ${round}`;
+        assert.deepEqual(kept, want.filter(([, s]) => s.code === 'Success').map(([n]) => n), what);
+        for (const [name, s] of want) {
+          if (s.code !== 'Success') assert.deepEqual(rejected.get(name), s, `${what} ${name}`);
+        }
+      }
+    }
+  }
+});
+
+test('scoreMany gives what score gives, for every plugin and pod', () => {
+  const scorers: (ScorePlugin & Partial<PreScorePlugin>)[] = [
+    new NodeResourcesLeastAllocated(), new NodeResourcesBalancedAllocation(), new SelectorSpread(), new NodeAffinity(), new TaintToleration(),
+  ];
+  const nodes = cluster();
+  const snap = Snapshot.from(nodes);
+  const slots = snap.slots();
+  for (const plugin of scorers) {
+    for (const [pi, pod] of pods.entries()) {
+      const state = new CycleState();
+      const pre = plugin.preScore?.(state, pod, snap.cols, slots, slots.length);
+      if (pre?.code === 'Skip') continue;
+      const out = new Float64Array(slots.length);
+      plugin.scoreMany(state, pod, snap.cols, slots, slots.length, out);
+      assert.deepEqual([...out], nodes.map((n) => plugin.score(state, pod, n)), `${plugin.name} pod#${pi}`);
+    }
+  }
+});
+
+test('columns follow the NodeInfo as pods come and go', () => {
+  const nodes = cluster();
+  const snap = Snapshot.from(nodes);
+  const big = nodes.find((n) => n.name === 'big')!;
+  const p = podInfo({ cpu: '3', memory: '1Gi', owner: 'web', hostPorts: [8080] });
+  big.addPod(p);
+  assert.equal(snap.cols.reqCpu[big.slot], 3000);
+  assert.equal(snap.cols.podCount[big.slot], 1);
+  assert.equal(snap.owners.nodesOf('rs-web')?.get(big), 1);
+  big.removePod(p.key);
+  assert.equal(snap.cols.reqCpu[big.slot], 0);
+  assert.equal(snap.owners.nodesOf('rs-web')?.get(big), undefined);
+  snap.delete('big');
+  assert.equal(big.slot, -1);
+  assert.equal(snap.nodes().length, nodes.length - 1);
+});
