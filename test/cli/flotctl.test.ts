@@ -9,6 +9,7 @@ import { ApiClient } from '../../api/client.js';
 import { formatClientConfig } from '../../api/config.js';
 import type { Event, Pod } from '../../api/types.js';
 import { startControlPlane } from '../helpers/control-plane.js';
+import { requireCommand } from '../helpers/root.js';
 
 type ControlPlane = Awaited<ReturnType<typeof startControlPlane>>;
 const FLOTCTL = resolve('bin/flotctl');
@@ -288,4 +289,48 @@ test('logs of a pod that is not running is the server\'s error; get of several k
   assert.match(nodes, /^NAME +STATUS +/);
   assert.match(namespaces, /^NAME +STATUS +AGE\n/);
   assert.match(namespaces, /^kube-system +Active /m);
+});
+
+/** run runs any program and returns its exit code and output. */
+function runProgram(cmd: string, args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((res, rej) => {
+    const p = spawn(cmd, args, { env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c) => (out += c));
+    p.stderr.on('data', (c) => (err += c));
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      rej(new Error(`${cmd} ${args.join(' ')} did not finish within 20 s`));
+    }, 20_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      res({ code: code ?? -1, out, err });
+    });
+  });
+}
+
+test('flotctl get prints exactly what the real kubectl prints from the same server', async (t) => {
+  if (!(await requireCommand(t, 'kubectl'))) return;
+  await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kc' } } as unknown as Pod);
+  for (const name of ['kc-a', 'kc-with-a-much-longer-name']) {
+    await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'kc' } }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'kc');
+  }
+  const kubeHome = join(dir, 'kube-home');
+  mkdirSync(kubeHome, { recursive: true });
+  const kubectl = ['--server', cp.url, '--token', cp.token, '--certificate-authority', cp.caFile];
+  // Ages may tick between the two runs: hide their digits but keep their width, so alignment still counts.
+  const ages = (s: string) => s.replace(/\b\d+[smhd]\b/g, (m) => '#'.repeat(m.length));
+  for (const args of [['get', 'pods', '-n', 'kc'], ['get', 'pods', '-n', 'kc', '-o', 'wide'], ['get', 'pods', '-A', '-l', 'app=kc'], ['get', 'pod', 'kc-a', '-n', 'kc'], ['get', 'nodes'], ['get', 'ns', 'kc', 'default']]) {
+    let k: Run | undefined;
+    let f: Run | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      k = await runProgram('kubectl', [...kubectl, ...args], { HOME: kubeHome, KUBECONFIG: '/dev/null' });
+      f = await flotctl(args);
+      if (ages(k.out) === ages(f.out)) break;
+    }
+    assert.equal(k!.code, 0, `kubectl ${args.join(' ')}: ${k!.err}`);
+    assert.equal(f!.code, 0, f!.err);
+    assert.equal(ages(f!.out), ages(k!.out), `flotctl ${args.join(' ')} differs from kubectl`);
+  }
 });
