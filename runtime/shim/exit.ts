@@ -37,6 +37,15 @@ export function readShimPid(stateDir: string): number | undefined {
   }
 }
 
+function shimAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** waitExit resolves with exit.json once the shim writes it (fs.watch plus one check, no polling). */
 export function waitExit(stateDir: string, timeoutMs?: number): Promise<ExitInfo> {
   const id = basename(stateDir);
@@ -70,7 +79,12 @@ export function waitExit(stateDir: string, timeoutMs?: number): Promise<ExitInfo
       return;
     }
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => finish(new ShimError('FLT_ERR_SHIM_TIMEOUT', `container ${id} did not exit within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => {
+        check();
+        const shim = readShimPid(stateDir);
+        const why = shim === undefined || shimAlive(shim) ? '' : ` (its shim ${shim} is gone, so no exit record will come)`;
+        finish(new ShimError('FLT_ERR_SHIM_TIMEOUT', `container ${id} did not exit within ${timeoutMs} ms${why}`));
+      }, timeoutMs);
     }
     check();
   });

@@ -245,3 +245,18 @@ test('a container killed before start has an exit record without startedAt', asy
   assert.deepEqual([exit.exitCode, exit.signal, exit.startedAt], [137, 9, undefined]);
   assert.equal(existsSync(join(st, 'exec.fifo')), false, 'the shim removes exec.fifo when it exits');
 });
+
+test('waitExit times out naming the container, and says when its shim is gone', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  b.write(['sleep', '60']);
+  const st = b.stateDir();
+  const r = await launchShim({ id: 'w1', bundle: b.bundle, stateDir: st, cgroupDirs: [], start: true });
+  b.track(r.pid);
+  await assert.rejects(waitExit(st, 200), (e: Error & { code: string }) => e.code === 'FLT_ERR_SHIM_TIMEOUT' && e.message === 'container state-0 did not exit within 200 ms');
+  process.kill(r.shimPid, 'SIGKILL');
+  await waitFor(() => !alive(r.shimPid), 'the shim to die');
+  await assert.rejects(waitExit(st, 200), new RegExp(`its shim ${r.shimPid} is gone`));
+  assert.ok(alive(r.pid), 'the container outlives its shim');
+});
