@@ -220,7 +220,7 @@ static int setup_dev(const struct flt_spec *spec, const char *rootfs, int dev_is
         return -1;
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
       char target[PATH_MAX];
-      snprintf(target, sizeof target, "%s%s", rootfs, links[i].link);
+      if (resolve_in_root(rootfs, links[i].link, target, sizeof target, err) < 0) return -1;
       if (symlink(links[i].target, target) < 0 && errno != EEXIST)
         return flt_error_sys(err, "symlink `%s`", links[i].link);
     }

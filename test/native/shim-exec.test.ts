@@ -130,3 +130,22 @@ test('bind mounts: read-only and read-write directories, a file, and a source re
   assert.equal(readFileSync(join(b.bundle, 'extra', 'out'), 'utf8'), 'written\n');
   assert.equal(existsSync(join(data, 'x')), false);
 });
+
+test('mount destinations are resolved inside the rootfs: a symlink to / in the image cannot reach the host', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  const { symlinkSync } = await import('node:fs');
+  const name = `flotilla-escape-${process.pid}`;
+  symlinkSync('/', join(b.bundle, 'rootfs', 'evil'));
+  b.config.mounts.push({ destination: `/evil/${name}`, type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] });
+  b.write(['sh', '-c', `grep " /${name} " /proc/self/mounts`]);
+  const st = b.stateDir();
+  const log = join(b.dir, 'escape.log');
+  const r = await launchShim({ id: 'esc', bundle: b.bundle, stateDir: st, logPath: log, cgroupDirs: [], start: true });
+  b.track(r.pid);
+  assert.equal((await waitExit(st, 10_000)).exitCode, 0, readFileSync(log, 'utf8'));
+  assert.match(readFileSync(log, 'utf8'), new RegExp(`tmpfs /${name} tmpfs`));
+  assert.equal(existsSync(`/${name}`), false, 'nothing was created on the host');
+  assert.ok(existsSync(join(b.bundle, 'rootfs', name)), 'the mount point was made inside the rootfs');
+});
