@@ -26,6 +26,7 @@ import { RouteManager } from './routes.js';
 import { ensureRuntime } from './runtime-launcher.js';
 import { RuntimeView } from './runtime-view.js';
 import { RuntimeWatcher } from './runtime-watcher.js';
+import { StartLimiter } from './start-limiter.js';
 
 /** DEFAULT_AGENT_ROOT is where the agent keeps pod logs (and the runtime it starts, its state). */
 export const DEFAULT_AGENT_ROOT = '/var/lib/flotilla/agent';
@@ -52,6 +53,8 @@ export interface AgentOptions {
   podCidr?: string;
   /** Crash-loop backoff (default 10 s doubling to 5 min). */
   backoff?: BackoffPolicy;
+  /** How many pods may create sandboxes and containers at once (default 4). */
+  maxConcurrentStarts?: number;
   /** Runtime relist period (default 1 s). */
   relistPeriodMs?: number;
   /** Heartbeat periods (default lease 10 s, status 40 s). */
@@ -152,6 +155,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const workers: PodWorkers = new PodWorkers({
       runtime, view, client, probes, events, log, rootDir,
       images: new ImagePuller(runtime),
+      starts: new StartLimiter(opts.maxConcurrentStarts ?? 4),
       cgroupParent: opts.cgroupParent,
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
       hostIP: () => address,

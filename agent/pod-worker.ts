@@ -4,7 +4,7 @@
  * status computePodStatus gives, only when it changed. When the pod is being deleted (or is gone
  * from the API) it tears the pod down within its grace period and confirms the deletion.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isConflict, isNotFound as isApiNotFound, type ApiClient } from '../api/client.js';
 import type { Pod, PodStatus } from '../api/types.js';
@@ -20,6 +20,7 @@ import { computePodActions, type PodActions } from './pod-actions.js';
 import { computePodStatus, stableJson, statusChanged, type WaitingReason } from './pod-status.js';
 import type { ProbeManager } from './probes/prober.js';
 import { isNotFound, type ObservedPodWithPrint, type RuntimeView } from './runtime-view.js';
+import type { StartLimiter } from './start-limiter.js';
 
 /** WorkerContext is what every pod worker shares: clients, caches and node settings. */
 export interface WorkerContext {
@@ -30,6 +31,8 @@ export interface WorkerContext {
   events: EventRecorder;
   images: ImagePuller;
   log: AgentLogger;
+  /** Bounds how many pods create sandboxes and containers at once. */
+  starts: StartLimiter;
   rootDir: string;
   cgroupParent?: string;
   backoff: BackoffPolicy;
@@ -151,6 +154,7 @@ export class PodWorker {
 
   private async sync(): Promise<void> {
     const pod = this.pod;
+    this.ctx.log.debug({ pod: this.name() }, 'sync');
     if (!pod || pod.metadata.deletionTimestamp) return this.teardown(pod);
     if (!this.ctx.podCidrReady()) return;
     this.lastSpec = stableJson(pod.spec) + (pod.metadata.deletionTimestamp ?? '');
@@ -205,13 +209,22 @@ export class PodWorker {
       }
     }
     if (!a.createSandbox && a.startContainers.length === 0 && a.startCreated.length === 0) return changed;
+    return (await this.ctx.starts.run(() => this.start(pod, observed, a))) || changed;
+  }
+
+  /** start makes the sandbox (when asked) and starts the containers the actions name. */
+  private async start(pod: Readonly<Pod>, observed: ObservedPod, a: PodActions): Promise<boolean> {
+    const { runtime, events } = this.ctx;
+    let changed = false;
 
     let sandboxId: string;
     let sbConfig: PodSandboxConfig;
+    const t0 = Date.now();
     if (a.createSandbox) {
       sbConfig = sandboxConfig(pod, a.createSandbox.attempt, { rootDir: this.ctx.rootDir, cgroupParent: this.ctx.cgroupParent });
-      mkdirSync(sbConfig.logDirectory!, { recursive: true });
+      await mkdir(sbConfig.logDirectory!, { recursive: true });
       sandboxId = (await runtime.runPodSandbox({ config: sbConfig })).podSandboxId;
+      this.ctx.log.debug({ pod: this.name(), ms: Date.now() - t0 }, 'RunPodSandbox');
       changed = true;
     } else {
       const sb = latestSandbox(observed)!;
@@ -236,12 +249,15 @@ export class PodWorker {
         this.recordPullFailure(pod, spec.name, e);
         continue;
       }
-      mkdirSync(path.join(sbConfig.logDirectory!, spec.name), { recursive: true });
+      await mkdir(path.join(sbConfig.logDirectory!, spec.name), { recursive: true });
       const cfg = containerConfig(pod, spec, start.attempt, start.restartDelayMs);
+      const t1 = Date.now();
       const { containerId } = await runtime.createContainer({ podSandboxId: sandboxId, config: cfg, sandboxConfig: sbConfig });
       events.record(pod, 'Normal', 'Created', `Created container ${spec.name}`, spec.name);
+      const t2 = Date.now();
       await runtime.startContainer({ containerId });
       events.record(pod, 'Normal', 'Started', `Started container ${spec.name}`, spec.name);
+      this.ctx.log.debug({ pod: this.name(), container: spec.name, createMs: t2 - t1, startMs: Date.now() - t2 }, 'container started');
       changed = true;
     }
     return changed;
@@ -301,7 +317,9 @@ export class PodWorker {
         return;
       }
       try {
+        const t0 = Date.now();
         const written = await this.ctx.client.updateStatus<Pod>('pods', { ...pod, status } as Pod);
+        this.ctx.log.debug({ pod: this.name(), phase: status.phase, ms: Date.now() - t0 }, 'status written');
         this.lastWritten = stableJson(written.status ?? {});
         if (this.pod && (Number(this.pod.metadata.resourceVersion) || 0) < (Number(written.metadata.resourceVersion) || 0)) {
           this.pod = written;
@@ -337,7 +355,7 @@ export class PodWorker {
     }
     view.forget([...observed.sandboxes.map((s) => s.id), ...observed.containers.map((c) => c.id)]);
     const known = pod ?? this.lastKnown;
-    if (known) rmSync(podLogDirectory(this.ctx.rootDir, known), { recursive: true, force: true });
+    if (known) await rm(podLogDirectory(this.ctx.rootDir, known), { recursive: true, force: true });
     if (pod) {
       try {
         await this.ctx.client.delete('pods', pod.metadata.name!, {

@@ -27,6 +27,8 @@ export interface AgentNode {
   socket: string;
   cgroupParent: string;
   agentPid(): number | undefined;
+  /** agentArgs are the `flotilla agent ...` arguments the harness uses (after bin/flotilla). */
+  agentArgs(): string[];
   /** startAgent starts `flotilla agent` (again) and waits for its "agent ready" log line. */
   startAgent(): Promise<void>;
   /** killAgent sends SIGKILL to the agent and waits for it to exit. */
@@ -161,6 +163,7 @@ export async function startAgentNode(tag: string, opts: { env?: NodeJS.ProcessEn
     const node: AgentNode = {
       client, runtime, nodeName, rootDir, socket, cgroupParent,
       agentPid: () => (agent && agent.exitCode === null ? agent.pid : undefined),
+      agentArgs: () => agentArgs.slice(1),
       agentLog: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
       async startAgent() {
         const child = spawn(process.execPath, agentArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
