@@ -288,7 +288,11 @@ export class OciRuntime {
       process.kill(rec.shimPid, SIGKILL);
     }
     await waitGone(rec.shimPid, 2000);
-    if (this.cgroups.exists(rec.cgroupsPath)) {
+    // With a PID namespace the kernel ended every task when init exited, so the cgroup is
+    // normally empty; tasks that outlived init (no PID namespace) are killed, then removal retried.
+    try {
+      await this.cgroups.remove(rec.cgroupsPath, 100);
+    } catch {
       this.cgroups.killAll(rec.cgroupsPath);
       await this.cgroups.remove(rec.cgroupsPath);
     }
