@@ -178,3 +178,19 @@ test('errors: bad bundles name the file; unknown ids and bad ids are refused', a
   assert.throws(() => rt.state('../etc'), (e: OciError) => e.code === 'FLT_ERR_OCI_BAD_ID');
   assert.throws(() => rt.kill(id, 'SIGNOPE'), (e: OciError) => /unknown signal "SIGNOPE"/.test(e.message));
 });
+
+test('delete: tasks that outlive init (no PID namespace) are killed and the cgroup still goes', async (t) => {
+  if (!requireRoot(t)) return;
+  const { rt, bundle, id, root } = setup(t, 'orphans', ['sh', '-c', 'sleep 60 & echo $! > /tmp/orphan.pid; exit 0']);
+  bundle.config.linux!.namespaces = bundle.config.linux!.namespaces!.filter((n) => n.type !== 'pid');
+  bundle.write();
+  await rt.run(id, bundle.dir);
+  const exit = await rt.wait(id, 5000);
+  assert.equal(exit.exitCode, 0);
+  const orphan = Number(readFileSync(join(bundle.dir, 'rootfs/tmp/orphan.pid'), 'utf8'));
+  assert.ok(alive(orphan), 'the background sleep outlived init');
+  await rt.delete(id);
+  await waitFor('the orphaned sleep to die', () => !alive(orphan), 2000);
+  assert.equal(existsSync(`/sys/fs/cgroup/memory/${id}`), false);
+  assert.equal(existsSync(join(root, id)), false);
+});
