@@ -102,6 +102,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   }
   const client = new ApiClient({ server: opts.server, token: opts.token, ca, userAgent: `flotilla-agent/${nodeName}` });
   const cleanups: (() => unknown)[] = [() => client.close()];
+  let stopped = false;
   const undo = async () => {
     for (const f of cleanups.reverse()) await Promise.resolve(f()).catch(() => {});
   };
@@ -182,7 +183,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       setCidr(self?.spec?.podCIDR || (podCidr ? '' : opts.podCidr ?? ''));
       void routes.sync(nodes.list());
     };
-    nodes.on('add', onNodes).on('update', onNodes).on('delete', onNodes);
+    nodes.on('add', onNodes).on('update', onNodes).on('delete', (n) => {
+      onNodes();
+      // Someone deleted this node's Node: register it again, as the kubelet does.
+      if (n.metadata.name === nodeName && !stopped) {
+        registerNode(client, identity).then(
+          () => log.info({}, 'node registered again after its Node was deleted'),
+          (e) => log.error({ err: (e as Error).message }, 'registering the node again failed'),
+        );
+      }
+    });
     await nodes.start();
     onNodes();
     await cidrUpdate;
@@ -197,7 +207,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     cleanups.push(() => watcher?.stop());
     log.info({ pods: workers.size }, 'agent ready');
 
-    let stopped = false;
     return {
       nodeName,
       address,

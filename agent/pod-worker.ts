@@ -216,6 +216,11 @@ export class PodWorker {
   private async start(pod: Readonly<Pod>, observed: ObservedPod, a: PodActions): Promise<boolean> {
     const { runtime, events } = this.ctx;
     let changed = false;
+    // The pod may have been deleted while this start waited for its turn.
+    if (!this.pod || this.pod.metadata.deletionTimestamp || this.stopped) {
+      this.dirty = true;
+      return false;
+    }
 
     let sandboxId: string;
     let sbConfig: PodSandboxConfig;
