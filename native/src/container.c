@@ -73,7 +73,7 @@ static int write_oom_score_adj(int value, struct flt_error *err) {
 }
 
 /* wait_for_start blocks on opening exec.fifo for writing until `start` opens it for reading. */
-static int wait_for_start(const struct flt_child_args *a, struct flt_error *err) {
+static int wait_for_start(const struct flt_child_args *a, int state_dirfd, struct flt_error *err) {
   /* reopen the O_PATH fd through /proc: works after pivot_root and for a non-root user; without
    * /proc in the container, fall back to the state directory's fd */
   char path[64];
@@ -84,7 +84,7 @@ static int wait_for_start(const struct flt_child_args *a, struct flt_error *err)
   } while (fd < 0 && errno == EINTR);
   if (fd < 0 && errno == ENOENT) {
     do {
-      fd = openat(a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+      fd = openat(state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
   }
   if (fd < 0) return flt_error_sys(err, "open `exec.fifo`");
@@ -122,21 +122,16 @@ void flt_child_run(const struct flt_child_args *a) {
     fail(a, &err);
   }
   umask(022);
+  int state_dirfd = a->state_dirfd;
   if (flt_caps_apply(s->caps, s->uid, s->gid, s->additional_gids, s->n_additional_gids, &err) < 0) fail(a, &err);
-  /* changing uid made the process non-dumpable, which hides /proc/self/fd from it; execve
-   * decides dumpability afresh anyway */
-  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
-    flt_error_sys(&err, "prctl(PR_SET_DUMPABLE)");
-    fail(a, &err);
-  }
   if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     flt_error_sys(&err, "prctl(PR_SET_NO_NEW_PRIVS)");
     fail(a, &err);
   }
   send_msg(a->sync_sock, FLT_SYNC_READY, NULL);
-  if (!a->start_now && wait_for_start(a, &err) < 0) fail(a, &err);
+  if (!a->start_now && wait_for_start(a, state_dirfd, &err) < 0) fail(a, &err);
   send_msg(a->sync_sock, FLT_SYNC_STARTING, NULL);
-  close(a->state_dirfd);
+  if (state_dirfd >= 0) close(state_dirfd);
   if (a->fifo_fd >= 0) close(a->fifo_fd);
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   execve(exe, s->args, s->env);

@@ -246,6 +246,13 @@ static void supervise(struct running *r) {
       reap(r);
     }
   }
+  if (!r->exited) {
+    /* poll itself failed: nothing left to do but wait for the container */
+    while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR) {
+    }
+    r->exited = 1;
+    clock_gettime(CLOCK_REALTIME, &r->finished_at);
+  }
   while (r->sock >= 0 && on_sync_readable(r) == 0) {
   }
   /* drain what the container wrote before it exited; descendants that outlive it are not waited for */
