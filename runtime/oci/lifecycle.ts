@@ -84,13 +84,17 @@ export class OciRuntime {
       mkdirSync(this.root, { recursive: true, mode: 0o711 });
       this.rootMade = true;
     }
-    try {
-      mkdirSync(dir, { mode: 0o711 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new OciError('FLT_ERR_OCI_EXISTS', `container "${id}" already exists (state in ${dir})`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        mkdirSync(dir, { mode: 0o711 });
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') throw new OciError('FLT_ERR_OCI_EXISTS', `container "${id}" already exists (state in ${dir})`);
+        // The root was removed behind our back: make it again, once.
+        if (code === 'ENOENT' && attempt === 0) mkdirSync(this.root, { recursive: true, mode: 0o711 });
+        else throw err;
       }
-      throw err;
     }
     const rec: StateRecord = {
       ociVersion: OCI_VERSION,
