@@ -1,6 +1,7 @@
 /* lib_mount.c: overlay and bind mounts for image root filesystems and volumes. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -11,6 +12,43 @@
 /* bad_path: overlay options are comma-separated and lowerdir is colon-separated */
 static int bad_path(const char *p, int colon_ok) {
   return p == NULL || p[0] == '\0' || strchr(p, ',') != NULL || (!colon_ok && strchr(p, ':') != NULL);
+}
+
+static int fs_set(int fd, const char *key, const char *value, const char *target, struct flt_error *err) {
+  if (fsconfig(fd, FSCONFIG_SET_STRING, key, value, 0) < 0)
+    return flt_error_sys(err, "overlay `%s`: %s=%s", target, key, value);
+  return 0;
+}
+
+/* mount_overlay_fsconfig mounts an overlay whose options do not fit in one page (many layers):
+ * the new mount API takes each lower layer on its own ("lowerdir+", Linux 6.8). */
+static int mount_overlay_fsconfig(const char *lowerdirs, const char *upperdir, const char *workdir,
+                                  const char *target, struct flt_error *err) {
+  int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fs < 0) return flt_error_sys(err, "overlay `%s`: fsopen (needed for this many layers)", target);
+  int rc = 0;
+  char layer[4096];
+  for (const char *p = lowerdirs; rc == 0 && *p != '\0';) {
+    size_t n = strcspn(p, ":");
+    if (n >= sizeof layer) {
+      rc = flt_error_set(err, ENAMETOOLONG, "overlay `%s`: a lower directory path is too long", target);
+      break;
+    }
+    memcpy(layer, p, n);
+    layer[n] = '\0';
+    rc = fs_set(fs, "lowerdir+", layer, target, err);
+    p += n + (p[n] == ':');
+  }
+  if (rc == 0 && upperdir != NULL) rc = fs_set(fs, "upperdir", upperdir, target, err);
+  if (rc == 0 && upperdir != NULL) rc = fs_set(fs, "workdir", workdir, target, err);
+  if (rc == 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) rc = flt_error_sys(err, "mount overlay on `%s`", target);
+  int mnt = rc == 0 ? fsmount(fs, FSMOUNT_CLOEXEC, upperdir == NULL ? MOUNT_ATTR_RDONLY : 0) : -1;
+  if (rc == 0 && mnt < 0) rc = flt_error_sys(err, "mount overlay on `%s`: fsmount", target);
+  if (rc == 0 && move_mount(mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    rc = flt_error_sys(err, "mount overlay on `%s`", target);
+  if (mnt >= 0) close(mnt);
+  close(fs);
+  return rc;
 }
 
 int flt_mount_overlay(const char *lowerdirs, const char *upperdir, const char *workdir, const char *target,
@@ -24,9 +62,7 @@ int flt_mount_overlay(const char *lowerdirs, const char *upperdir, const char *w
                          target ? target : "");
   int n = has_upper ? snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdirs, upperdir, workdir)
                     : snprintf(data, sizeof data, "lowerdir=%s", lowerdirs);
-  if (n < 0 || (size_t)n >= sizeof data)
-    return flt_error_set(err, ENAMETOOLONG, "overlay `%s`: mount options longer than %zu bytes (too many layers)",
-                         target, sizeof data - 1);
+  if (n < 0 || (size_t)n >= sizeof data) return mount_overlay_fsconfig(lowerdirs, has_upper ? upperdir : NULL, workdir, target, err);
   /* a single lower layer without an upper one is not an overlay the kernel accepts: bind it read-only */
   if (!has_upper && strchr(lowerdirs, ':') == NULL) return flt_mount_bind(lowerdirs, target, 1, err);
   if (mount("overlay", target, "overlay", has_upper ? 0 : MS_RDONLY, data) < 0)

@@ -82,6 +82,26 @@ test('mountOverlay stacks layers topmost first and writes to the upper dir; unmo
   assert.throws(() => mountOverlay({ lowerDirs: ['/a,b'], upperDir: upper!, workDir: work!, target: target! }), (e: NativeError) => e.code === 'EINVAL');
 });
 
+test('mountOverlay takes more layers than fit in one page of mount options', (t) => {
+  if (!requireRoot(t)) return;
+  const d = tempDir(t);
+  const lowers: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const l = join(d, `layer-${String(i).padStart(3, '0')}-${'x'.repeat(80)}`);
+    mkdirSync(l);
+    writeFileSync(join(l, `f${i}`), String(i));
+    lowers.push(l);
+  }
+  assert.ok(lowers.join(':').length > 4096);
+  const [upper, work, target] = ['upper', 'work', 'merged'].map((n) => join(d, n));
+  for (const p of [upper!, work!, target!]) mkdirSync(p);
+  mountOverlay({ lowerDirs: lowers, upperDir: upper!, workDir: work!, target: target! });
+  assert.equal(readFileSync(join(target!, 'f0'), 'utf8'), '0');
+  assert.equal(readFileSync(join(target!, 'f59'), 'utf8'), '59');
+  unmount(target!);
+  assert.deepEqual(mountsUnder(d), []);
+});
+
 test('mountBind read-only refuses writes; unmount of a non-mount names the errno', (t) => {
   if (!requireRoot(t)) return;
   const d = tempDir(t);
