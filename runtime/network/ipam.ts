@@ -5,7 +5,7 @@
  * remembers where the last allocation stopped so released addresses are not reused at once.
  * Allocations survive restarts because the files are the state.
  */
-import { mkdirSync, openSync, writeSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { constants, mkdirSync, openSync, writeSync, closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Cidr, gatewayOf, nextFree, cidrContains, ipToInt } from './cidr.js';
 
@@ -126,8 +126,14 @@ export class HostLocalIpam {
   }
 
   private setLastReserved(ip: string): void {
-    const tmp = join(this.dir, `.${LAST_RESERVED}.${process.pid}`);
-    writeFileSync(tmp, ip);
-    renameSync(tmp, join(this.dir, LAST_RESERVED));
+    // Overwritten in place at a fixed width, without truncating: replacing or truncating a file
+    // makes ext4 flush it (auto_da_alloc) on every allocation, and a torn write only moves where
+    // the next search starts (garbage is ignored).
+    const fd = openSync(join(this.dir, LAST_RESERVED), constants.O_WRONLY | constants.O_CREAT, 0o600);
+    try {
+      writeSync(fd, ip.padEnd(15) + '\n', 0);
+    } finally {
+      closeSync(fd);
+    }
   }
 }

@@ -1,9 +1,9 @@
 /**
  * store.ts: the runtime's on-disk state. One JSON file per sandbox and per container, each
- * written through a temporary file and a rename so a crash never leaves half a record; an
+ * written through a `.new` file and a rename (see writeRecord) so a crash never leaves half a record; an
  * in-memory copy answers reads. A restarted runtime calls load() and knows every object again.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { RECORD_VERSION, type ContainerRecord, type SandboxRecord } from './records.js';
 
@@ -16,10 +16,29 @@ export class StateError extends Error {
   }
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 1));
-  renameSync(tmp, path);
+/**
+ * writeRecord replaces a record crash-safely without renaming over it: renaming onto (or
+ * truncating) an existing file makes ext4 flush it (auto_da_alloc), which costs milliseconds per
+ * save on a busy disk. The new text goes to `<path>.new`, the old file is unlinked, then the new
+ * one renamed into place; a crash between leaves `<path>.new`, which readRecordFile takes.
+ */
+export function writeRecord(path: string, value: unknown): void {
+  const next = `${path}.new`;
+  writeFileSync(next, JSON.stringify(value, null, 1));
+  rmSync(path, { force: true });
+  renameSync(next, path);
+}
+
+/** readRecordFile reads a record written by writeRecord, falling back to `<path>.new` after a crash. */
+export function readRecordFile(path: string): string | undefined {
+  for (const p of [path, `${path}.new`]) {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return undefined;
 }
 
 /** StateStore keeps sandbox and container records under `<root>/sandboxes` and `<root>/containers`. */
@@ -54,12 +73,13 @@ export class StateStore {
   }
 
   private readRecord<T extends { version: number; id: string }>(path: string): T | undefined {
-    if (!existsSync(path)) {
-      this.skipped.push(`${path}: no record file (a half-made object; skipped)`);
-      return undefined;
-    }
     try {
-      const rec = JSON.parse(readFileSync(path, 'utf8')) as T;
+      const text = readRecordFile(path);
+      if (text === undefined) {
+        this.skipped.push(`${path}: no record file (a half-made object; skipped)`);
+        return undefined;
+      }
+      const rec = JSON.parse(text) as T;
       if (rec.version !== RECORD_VERSION || typeof rec.id !== 'string') {
         this.skipped.push(`${path}: unknown record version ${String(rec.version)}`);
         return undefined;
@@ -104,15 +124,15 @@ export class StateStore {
 
   /** saveSandbox writes the record to disk and memory. */
   saveSandbox(rec: SandboxRecord): void {
-    mkdirSync(this.sandboxDir(rec.id), { recursive: true, mode: 0o700 });
-    writeJsonAtomic(join(this.sandboxDir(rec.id), 'sandbox.json'), rec);
+    if (!this.sandboxes.has(rec.id)) mkdirSync(this.sandboxDir(rec.id), { recursive: true, mode: 0o700 });
+    writeRecord(join(this.sandboxDir(rec.id), 'sandbox.json'), rec);
     this.sandboxes.set(rec.id, rec);
   }
 
   /** saveContainer writes the record to disk and memory. */
   saveContainer(rec: ContainerRecord): void {
-    mkdirSync(this.containerDir(rec.id), { recursive: true, mode: 0o700 });
-    writeJsonAtomic(join(this.containerDir(rec.id), 'container.json'), rec);
+    if (!this.containers.has(rec.id)) mkdirSync(this.containerDir(rec.id), { recursive: true, mode: 0o700 });
+    writeRecord(join(this.containerDir(rec.id), 'container.json'), rec);
     this.containers.set(rec.id, rec);
   }
 
