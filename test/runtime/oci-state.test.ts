@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkConfig } from '../../runtime/oci/bundle.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkConfig, loadBundle } from '../../runtime/oci/bundle.js';
 import { signalNumber } from '../../runtime/oci/lifecycle.js';
 import { checkId, deriveStatus, procStartTime, pidIsOurs, type StatusFacts } from '../../runtime/oci/state.js';
 
@@ -50,4 +52,21 @@ test('procStartTime and pidIsOurs recognise this process and refuse a wrong star
   assert.equal(pidIsOurs(process.pid, start!), true);
   assert.equal(pidIsOurs(process.pid, '1'), false);
   assert.equal(procStartTime(0), undefined);
+});
+
+test('loadBundle resolves the bundle, its rootfs and the cgroup path (default /flotilla/ID, relative made absolute)', (t) => {
+  const dir = mkdtempSync('/tmp/flotilla-bundle-');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'rootfs'));
+  const cfg = { ociVersion: '1.0.2', process: { args: ['sh'], cwd: '/' }, root: { path: 'rootfs' }, linux: {} as { cgroupsPath?: string } };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+  const b = loadBundle(`${dir}/./`, 'c1');
+  assert.equal(b.dir, dir);
+  assert.equal(b.rootfs, join(dir, 'rootfs'));
+  assert.equal(b.cgroupsPath, '/flotilla/c1');
+  cfg.linux.cgroupsPath = 'flotilla-pods/c1';
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+  assert.equal(loadBundle(dir, 'c1').cgroupsPath, '/flotilla-pods/c1');
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, root: { path: join(dir, 'rootfs') } }));
+  assert.equal(loadBundle(dir, 'c1').rootfs, join(dir, 'rootfs'));
 });
