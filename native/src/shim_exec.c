@@ -52,7 +52,6 @@ static int die(const struct flt_error *err, int code) {
 
 static int parse_opts(int argc, char **argv, struct exec_opts *o, struct flt_error *err) {
   memset(o, 0, sizeof *o);
-  o->cwd = "/";
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--") == 0) {
@@ -191,6 +190,15 @@ int flt_shim_exec(int argc, char **argv) {
   struct flt_error err;
   flt_error_clear(&err);
   if (parse_opts(argc, argv, &o, &err) < 0) return die(&err, 125);
+  static char init_cwd[PATH_MAX];
+  if (o.cwd == NULL) {
+    /* default: where the container's init is, as seen inside the container */
+    char link[64];
+    snprintf(link, sizeof link, "/proc/%d/cwd", o.pid);
+    ssize_t n = readlink(link, init_cwd, sizeof init_cwd - 1);
+    init_cwd[n > 0 ? n : 0] = '\0';
+    o.cwd = n > 0 && init_cwd[0] == '/' ? init_cwd : "/";
+  }
   if (read_identity(o.pid, &id, &err) < 0) return die(&err, 125);
   char **env = build_env(&o);
   if (env == NULL) {

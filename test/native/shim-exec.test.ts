@@ -31,6 +31,7 @@ test('exec runs inside the container: its namespaces, cgroup, env and identity; 
   const cg = testCgroup(t);
   b.config.hostname = 'flotilla-exec';
   b.config.process.env = ['PATH=/bin', 'FOO=from-container'];
+  b.config.process.cwd = '/tmp';
   b.write(['sleep', '60']);
   const st = b.stateDir();
   const r = await launchShim({ id: 'e1', bundle: b.bundle, stateDir: st, cgroupDirs: [cg], start: true });
@@ -41,7 +42,7 @@ test('exec runs inside the container: its namespaces, cgroup, env and identity; 
     pid: r.pid,
     cmd: ['sh', '-c', 'echo "$FOO $EXTRA"; hostname; pwd; cat /proc/1/cmdline | tr "\\0" " "; echo; cat /proc/self/cgroup; echo to-stderr >&2; exit 7'],
     env: ['EXTRA=added'],
-    cwd: '/tmp',
+    cwd: '/bin',
     cgroupDirs: [cg],
     timeoutMs: 10_000,
   });
@@ -49,7 +50,7 @@ test('exec runs inside the container: its namespaces, cgroup, env and identity; 
   assert.equal(res.exitCode, 7);
   assert.equal(out[0], 'from-container added');
   assert.equal(out[1], 'flotilla-exec');
-  assert.equal(out[2], '/tmp');
+  assert.equal(out[2], '/bin');
   assert.match(out[3] ?? '', /^sleep 60 ?$/, 'pid 1 in its PID namespace is the container init');
   assert.ok(out.some((l) => l.endsWith(cg.replace(/^\/sys\/fs\/cgroup(\/pids)?/, ''))), `exec joined ${cg}: ${res.stdout}`);
   assert.equal(res.stderr.toString(), 'to-stderr\n');
@@ -57,6 +58,9 @@ test('exec runs inside the container: its namespaces, cgroup, env and identity; 
   const caps = await execInContainer({ pid: r.pid, cmd: ['grep', '-E', '^(CapEff|CapBnd|NoNewPrivs)', '/proc/self/status'] });
   const initStatus = readFileSync(`/proc/${r.pid}/status`, 'utf8');
   for (const line of caps.stdout.toString().trim().split('\n')) assert.ok(initStatus.includes(line), `exec has the container's ${line}`);
+
+  const pwd = await execInContainer({ pid: r.pid, cmd: ['pwd'] });
+  assert.equal(pwd.stdout.toString(), '/tmp\n', 'without cwd, exec starts where the container init is');
 
   const missing = await execInContainer({ pid: r.pid, cmd: ['nope'] });
   assert.equal(missing.exitCode, 127);
