@@ -2,7 +2,8 @@
  * EventRecorder writes the scheduler's events — `Scheduled` (Normal) and `FailedScheduling`
  * (Warning, the failure summary) — without blocking the scheduling loop: events go to a bounded
  * queue drained by a few concurrent writers, and are dropped (and counted) when the queue is full,
- * as Kubernetes' event broadcaster does. Repeated FailedScheduling of one pod does not flood: the
+ * as Kubernetes' event broadcaster does; while bindings are in flight they yield, with one writer.
+ * Repeated FailedScheduling of one pod does not flood: the
  * existing event's count and lastTimestamp are updated instead of creating a new one each retry.
  */
 import { isConflict, isNotFound } from '../api/client-errors.js';
@@ -29,6 +30,8 @@ export interface EventRecorderOptions {
   maxQueued?: number;
   now?: () => Date;
   onError?: (err: unknown) => void;
+  /** busy tells when more important writes (bindings) are in flight; events then use one writer. */
+  busy?: () => boolean;
 }
 
 interface Job {
@@ -104,8 +107,10 @@ export class EventRecorder {
     this.pump();
   }
 
-  private pump(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
+  /** pump starts writers for queued events: all of them when idle, one while `busy()` says bindings are in flight. */
+  pump(): void {
+    const limit = this.opts.busy?.() ? 1 : this.concurrency;
+    while (this.running < limit && this.queue.length > 0) {
       const job = this.queue.shift()!;
       if (job.reason === 'FailedScheduling') this.pendingFailed.delete(job.podKey);
       this.running++;

@@ -75,7 +75,10 @@ export class Scheduler {
       scoreWeights: deps.config.scoreWeights, percentageOfNodesToScore: deps.config.percentageOfNodesToScore, random: deps.random,
     });
     this.binder = new Binder(deps.binder, deps.config.bindConcurrency);
-    this.events = new EventRecorder(deps.events, { onError: (err) => this.log.warn(`event not written: ${(err as Error)?.message ?? String(err)}`) });
+    this.events = new EventRecorder(deps.events, {
+      onError: (err) => this.log.warn(`event not written: ${(err as Error)?.message ?? String(err)}`),
+      busy: () => this.binder.pending > 0,
+    });
   }
 
   // ---------------------------------------------------------------- informer handlers
