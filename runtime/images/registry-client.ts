@@ -1,8 +1,8 @@
 /**
  * Pull over the OCI distribution API v2: manifests (OCI and Docker, indexes resolved to linux/amd64),
  * config and layer blobs streamed into the content store with their sha256 checked on the way, the
- * WWW-Authenticate Bearer token flow (and Basic) when the registry asks, HTTPS unless the registry
- * is on loopback or the caller says insecure.
+ * WWW-Authenticate Bearer token flow (and Basic) when the registry asks, HTTPS first and plain HTTP
+ * only for a registry on loopback or one the caller calls insecure.
  */
 import { ImageError } from './errors.js';
 import type { ImportedImage } from './import.js';
@@ -17,7 +17,7 @@ export interface PullProgress {
   total: number;
 }
 
-/** PullOptions tune a pull: plain HTTP for a non-loopback registry, progress, and credentials. */
+/** PullOptions tune a pull: plain HTTP allowed for a non-loopback registry, progress, and credentials. */
 export interface PullOptions {
   insecure?: boolean;
   onProgress?: (p: PullProgress) => void;
@@ -27,6 +27,8 @@ export interface PullOptions {
 const MANIFEST_LIMIT = 4 << 20;
 const MAX_REDIRECTS = 5;
 const PARALLEL_LAYERS = 3;
+const HEADERS_TIMEOUT_MS = 30_000;
+const CERT_ERROR_RE = /CERT|SIGNATURE|ISSUER|ALTNAME|TLS/i;
 
 /** parseChallenge reads a WWW-Authenticate header: its scheme and its key="value" parameters. */
 export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
@@ -37,14 +39,33 @@ export function parseChallenge(header: string): { scheme: string; params: Record
   return { scheme: m[1]!.toLowerCase(), params };
 }
 
-/** RegistryClient speaks to one repository of one registry, keeping the token it was given. */
+/** Unreachable is a connection-level failure (refused, TLS, DNS): the one kind that may fall back to HTTP. */
+class Unreachable extends ImageError {
+  constructor(message: string, readonly detail: string, cause: unknown) {
+    super('FLT_ERR_IMAGE_REGISTRY', message, { cause });
+  }
+}
+
+/**
+ * RegistryClient speaks to one repository of one registry, keeping the token it was given. Like
+ * Docker, it always tries HTTPS first; a loopback or `insecure` registry that cannot be reached over
+ * HTTPS is then spoken to over plain HTTP, decided once, on the first request.
+ */
 export class RegistryClient {
-  readonly base: string;
+  private base: string;
+  private fallback: string | undefined;
+  private settled = false;
   private authorization: string | undefined;
 
   constructor(private readonly ref: Reference, private readonly opts: PullOptions = {}) {
-    const scheme = opts.insecure || isLoopbackRegistry(ref.domain) ? 'http' : 'https';
-    this.base = `${scheme}://${registryHost(ref)}`;
+    const host = registryHost(ref);
+    this.base = `https://${host}`;
+    this.fallback = opts.insecure || isLoopbackRegistry(ref.domain) ? `http://${host}` : undefined;
+  }
+
+  /** origin is where requests go now (after the first request, the scheme that worked). */
+  get origin(): string {
+    return this.base;
   }
 
   private err(code: 'FLT_ERR_IMAGE_REGISTRY' | 'FLT_ERR_IMAGE_AUTH' | 'FLT_ERR_IMAGE_NOT_FOUND', msg: string, cause?: unknown): ImageError {
@@ -55,11 +76,16 @@ export class RegistryClient {
     let current = url;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       let res: Response;
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), HEADERS_TIMEOUT_MS);
       try {
-        res = await fetch(current, { headers, redirect: 'manual' });
+        res = await fetch(current, { headers, redirect: 'manual', signal: abort.signal });
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw this.err('FLT_ERR_IMAGE_REGISTRY', `cannot reach ${new URL(current).origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, err);
+        const detail = abort.signal.aborted ? `no answer within ${HEADERS_TIMEOUT_MS / 1000} s` : cause?.code ?? cause?.message ?? (err as Error).message;
+        throw new Unreachable(`pull ${formatReference(this.ref)}: cannot reach ${new URL(current).origin}: ${detail}`, detail, err);
+      } finally {
+        clearTimeout(timer); // the body may stream for as long as it takes
       }
       const location = res.headers.get('location');
       if (res.status < 300 || res.status >= 400 || !location) return res;
@@ -71,19 +97,42 @@ export class RegistryClient {
     throw this.err('FLT_ERR_IMAGE_REGISTRY', `more than ${MAX_REDIRECTS} redirects for ${url}`);
   }
 
+  /** fetchRegistry fetches a registry path, choosing between HTTPS and the HTTP fallback on first use. */
+  private async fetchRegistry(pathname: string, headers: Record<string, string>): Promise<Response> {
+    const url = () => `${this.base}/v2/${this.ref.path}/${pathname}`;
+    try {
+      const res = await this.fetchOnce(url(), { ...headers });
+      this.settled = true;
+      return res;
+    } catch (err) {
+      // a certificate error means the registry speaks TLS: plain HTTP would only hang, so say why instead
+      if (this.settled || this.fallback === undefined || !(err instanceof Unreachable) || CERT_ERROR_RE.test(err.detail)) throw err;
+      const httpsDetail = err.detail;
+      this.base = this.fallback;
+      this.fallback = undefined;
+      try {
+        const res = await this.fetchOnce(url(), { ...headers });
+        this.settled = true;
+        return res;
+      } catch (err2) {
+        if (!(err2 instanceof Unreachable)) throw err2;
+        throw this.err('FLT_ERR_IMAGE_REGISTRY', `cannot reach ${registryHost(this.ref)} over HTTPS (${httpsDetail}) nor over HTTP (${err2.detail})`, err2);
+      }
+    }
+  }
+
   /** get fetches a registry path, answering one auth challenge if the registry sends it. */
   async get(pathname: string, accept?: string): Promise<Response> {
-    const url = `${this.base}/v2/${this.ref.path}/${pathname}`;
     const headers = (): Record<string, string> => ({
       ...(accept ? { accept } : {}),
       ...(this.authorization ? { authorization: this.authorization } : {}),
     });
-    let res = await this.fetchOnce(url, headers());
+    let res = await this.fetchRegistry(pathname, headers());
     if (res.status !== 401) return res;
     const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
     await res.body?.cancel();
     await this.authenticate(challenge);
-    res = await this.fetchOnce(url, headers());
+    res = await this.fetchRegistry(pathname, headers());
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
       throw this.err('FLT_ERR_IMAGE_AUTH', `the registry refused our ${this.opts.auth ? 'credentials' : 'anonymous token'} (HTTP ${res.status})`);

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import * as fsp from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import { isImageError } from '../../runtime/images/errors.js';
 import { ImageStore } from '../../runtime/images/image-store.js';
 import { sha256Digest } from '../../runtime/images/oci.js';
@@ -12,6 +15,7 @@ import { pushImage, pushManifest, registryBlobFile, startRegistry, type TestRegi
 import { requireCommand, requireRoot } from '../helpers/root.js';
 import { dir, file, listTree, makeImage, makeIndex, tempDir, type TestImage } from './fixtures.js';
 
+const run = promisify(execFile);
 const EMPTY_STORE = ['blobs', 'blobs/sha256', 'images', 'l', 'layers', 'leases', 'tmp'];
 let registry: TestRegistry | undefined;
 
@@ -132,14 +136,16 @@ test('concurrent pulls of one image share the layers and both succeed', async (t
  * fakeRegistry is a tiny v2 server on loopback serving one image as private/app:v1; with creds it demands
  * a Bearer token from its own token endpoint; `serve` replaces what it sends for a digest (to lie).
  */
-async function fakeRegistry(img: TestImage, opts: { creds?: { user: string; pass: string }; serve?: Map<string, Buffer> } = {}): Promise<{ host: string; close: () => Promise<void>; tokenRequests: string[] }> {
+async function fakeRegistry(img: TestImage, opts: { creds?: { user: string; pass: string }; serve?: Map<string, Buffer>; tls?: { key: Buffer; cert: Buffer } } = {}): Promise<{ host: string; close: () => Promise<void>; tokenRequests: string[]; requests: string[] }> {
   const blobs = new Map<string, Buffer>([[img.config.digest, img.configBytes], ...img.layers.map((l): [string, Buffer] => [l.desc.digest, l.blob])]);
   for (const [d, b] of opts.serve ?? []) blobs.set(d, b);
   const creds = opts.creds;
   const tokenRequests: string[] = [];
   const token = 'secret-token-123';
-  const server = http.createServer((req, res) => {
+  const requests: string[] = [];
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url!, 'http://x');
+    requests.push(url.pathname);
     const addr = server.address() as AddressInfo;
     if (creds && url.pathname === '/token') {
       tokenRequests.push(url.search);
@@ -160,10 +166,11 @@ async function fakeRegistry(img: TestImage, opts: { creds?: { user: string; pass
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]}');
     }
-  });
+  };
+  const server = opts.tls ? https.createServer(opts.tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { host, tokenRequests, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+  return { host, tokenRequests, requests, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
 }
 
 test('the Bearer token flow is followed with the given credentials, and bad ones are refused', async (t) => {
@@ -191,7 +198,7 @@ test('an unreachable registry gives a clear error', async (t) => {
   const port = (srv.address() as AddressInfo).port;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   await assert.rejects(store.pull(`127.0.0.1:${port}/nothing:here`), (err: unknown) =>
-    isImageError(err, 'FLT_ERR_IMAGE_REGISTRY') && err.message.includes(`cannot reach http://127.0.0.1:${port}`));
+    isImageError(err, 'FLT_ERR_IMAGE_REGISTRY') && err.message.includes(`cannot reach 127.0.0.1:${port} over HTTPS (ECONNREFUSED) nor over HTTP (ECONNREFUSED)`));
 });
 
 test('a registry that lies about a manifest or a blob size is refused, leaving nothing', async (t) => {
@@ -212,4 +219,34 @@ test('a registry that lies about a manifest or a blob size is refused, leaving n
     isImageError(err, 'FLT_ERR_IMAGE_DIGEST_MISMATCH') && err.message.includes(`blob ${layer.desc.digest}: more bytes than the ${layer.desc.size}`));
   assert.equal(store.list().length, 0);
   assert.deepEqual(await listTree(root), EMPTY_STORE);
+});
+
+test('HTTPS is tried first: a loopback registry with a trusted certificate is pulled over TLS', async (t) => {
+  if (!requireRoot(t, 'unpacking pulled layers')) return;
+  if (!(await requireCommand(t, 'openssl'))) return;
+  const { store, root } = await newStore(t);
+  const dir = path.dirname(root);
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const img = makeImage([[file('tls', 'over https')]], { label: 'tls' });
+  const srv = await fakeRegistry(img, { tls: { key: await fsp.readFile(key), cert: await fsp.readFile(cert) } });
+  t.after(() => srv.close());
+
+  // this process does not trust the certificate: the pull says so (no fallback to HTTP against a TLS server)
+  await assert.rejects(store.pull(`${srv.host}/private/app:v1`), (err: unknown) =>
+    isImageError(err, 'FLT_ERR_IMAGE_REGISTRY') && err.message.includes(`cannot reach https://${srv.host}: DEPTH_ZERO_SELF_SIGNED_CERT`));
+  assert.equal(srv.requests.length, 0, 'no request got through without trust');
+
+  // a runtime that trusts it (NODE_EXTRA_CA_CERTS, read at start) pulls over TLS
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `
+    const { ImageStore } = await import(${JSON.stringify(new URL('../../runtime/images/image-store.js', import.meta.url).href)});
+    const s = new ImageStore(${JSON.stringify(root)});
+    await s.init();
+    console.log((await s.pull(${JSON.stringify(`${srv.host}/private/app:v1`)})).id);
+  `], { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: cert }, timeout: 60_000 });
+  assert.equal(stdout.trim(), img.imageId);
+  assert.ok(srv.requests.includes(`/v2/private/app/blobs/${img.layers[0]!.desc.digest}`), 'the layer came over TLS');
+  assert.equal(store.status(`${srv.host}/private/app:v1`)?.id, img.imageId);
 });
