@@ -179,6 +179,22 @@ test('runtime service: pods, containers, networking and cleanup over gRPC', asyn
     assert.match(bad, /ContainerStatus: container "nope" not found/);
   });
 
+  await t.test('ImageService: list, status, fs info, in-use removal refused, failed pull named', async () => {
+    const { images } = await c.listImages();
+    assert.equal(images.length, 1);
+    assert.deepEqual(images[0]!.repoTags, ['docker.io/library/busybox:latest']);
+    assert.match(images[0]!.id, /^sha256:[0-9a-f]{64}$/);
+    assert.ok(images[0]!.size > 0);
+    assert.equal((await c.imageStatus({ image: { image: 'busybox' } })).image?.id, images[0]!.id);
+    assert.equal((await c.imageStatus({ image: { image: 'nosuch:1' } })).image, null);
+    const fs = await c.imageFsInfo();
+    assert.ok(fs.imageFilesystems[0]!.usedBytes!.value > 0);
+    await rejectsWith(c.removeImage({ image: { image: 'busybox:latest' } }), GrpcStatus.FAILED_PRECONDITION, /in use/);
+    await c.removeImage({ image: { image: 'nosuch:1' } }); // idempotent
+    await rejectsWith(c.pullImage({ image: { image: '127.0.0.1:1/nothing:here' } }), GrpcStatus.UNAVAILABLE, /127\.0\.0\.1:1/);
+    await rejectsWith(c.pullImage({ image: {} }), GrpcStatus.INVALID_ARGUMENT, /image\.image: required/);
+  });
+
   await t.test('exits: Completed, Error with its code, SIGKILL after the grace period, OOMKilled', async () => {
     const fails = await run(a, podA, ctr('fails', ['sh', '-c', 'echo bye; exit 3']));
     const st = await waitExited(fails);
@@ -230,5 +246,7 @@ test('runtime service: pods, containers, networking and cleanup over gRPC', asyn
     assert.deepEqual((await c.listPodSandbox()).items, []);
     assert.deepEqual((await c.listContainers()).containers, []);
     assert.deepEqual(h.leaks(), [], `left behind:\n${h.leaks().join('\n')}\nruntime log:\n${h.log}`);
+    await c.removeImage({ image: { image: 'busybox:latest' } });
+    assert.deepEqual((await c.listImages()).images, []);
   });
 });
