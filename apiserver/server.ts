@@ -1,13 +1,15 @@
 /**
  * startApiServer: the Flotilla API server. HTTPS (CA and serving certificate made at first start
- * in the data dir), bearer-token auth, express routing onto etcd storage with a watch hub and a
- * namespace cache. Without etcd endpoints it runs its own etcd under the data dir.
+ * in the data dir), bearer-token auth, and our own routing on node:https (no framework on the hot
+ * path of a pod create) onto etcd storage with a watch hub and a namespace cache. Without etcd
+ * endpoints it runs its own etcd under the data dir.
  */
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import express from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import { pino, type Logger } from 'pino';
 import { Etcd3 } from 'etcd3';
 import { RESOURCES } from '../api/resources.js';
@@ -56,22 +58,20 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
-function buildApp(ctx: ApiContext, auth: Authenticator, log: Logger, serverAddress: () => string): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('query parser', 'simple');
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      if (log.isLevelEnabled('debug')) {
-        log.debug({ method: req.method, path: req.path, code: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
-      }
-    });
-    next();
-  });
-  app.use(async (req, res) => {
-    const path = req.path;
+/** splitUrl separates a request URL into its decoded-later path and its query parameters. */
+export function splitUrl(url: string): { path: string; query: Record<string, unknown> } {
+  const q = url.indexOf('?');
+  if (q < 0) return { path: url, query: {} };
+  return { path: url.slice(0, q), query: parseQuery(url.slice(q + 1)) as Record<string, unknown> };
+}
+
+/**
+ * buildHandler is the request handler: health, auth, OpenAPI, discovery, resources, then a 404;
+ * any throw becomes a Status. It is a plain node:http handler (express cost 0.2 ms of CPU per
+ * request, over a tenth of a pod create, and the routing is ours anyway).
+ */
+function buildHandler(ctx: ApiContext, auth: Authenticator, log: Logger, serverAddress: () => string): (req: IncomingMessage, res: ServerResponse) => void {
+  const handle = async (req: IncomingMessage, res: ServerResponse, path: string, query: Record<string, unknown>): Promise<void> => {
     if (UNAUTHENTICATED_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/readyz/') || path.startsWith('/livez/')) {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
@@ -85,20 +85,31 @@ function buildApp(ctx: ApiContext, auth: Authenticator, log: Logger, serverAddre
     }
     if (path.startsWith('/openapi') || path.startsWith('/swagger')) throw new NotFoundError(`the server does not serve this OpenAPI document (${path})`);
     if (routeDiscovery(path, res, serverAddress())) return;
-    if (await routeResource(ctx, req, res, path, req.query as Record<string, unknown>)) return;
+    if (await routeResource(ctx, req, res, path, query)) return;
     throw new NotFoundError(`the server could not find the requested resource: ${path}`);
-  });
-  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = statusFromError(err);
-    if (status.code >= 500) log.warn({ method: req.method, path: req.path, code: status.code, err: err instanceof ApiError ? err.message : err }, 'request failed');
-    else log.debug({ method: req.method, path: req.path, code: status.code, msg: status.message }, 'request refused');
-    if (res.headersSent) {
-      res.end();
-      return;
+  };
+  return (req, res) => {
+    const started = log.isLevelEnabled('debug') ? process.hrtime.bigint() : 0n;
+    let path = '/';
+    const fail = (err: unknown): void => {
+      const status = statusFromError(err);
+      if (status.code >= 500) log.warn({ method: req.method, path, code: status.code, err: err instanceof ApiError ? err.message : err }, 'request failed');
+      else log.debug({ method: req.method, path, code: status.code, msg: status.message }, 'request refused');
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      sendJson(res, status.code, status);
+    };
+    if (started) res.on('finish', () => log.debug({ method: req.method, path, code: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request'));
+    try {
+      const u = splitUrl(req.url ?? '/');
+      path = u.path;
+      handle(req, res, u.path, u.query).catch(fail);
+    } catch (err) {
+      fail(err);
     }
-    sendJson(res, status.code, status);
-  });
-  return app;
+  };
 }
 
 /** startApiServer starts the API server and resolves once it accepts HTTPS requests. */
@@ -127,8 +138,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await namespaces.start(hub, revision);
     const ctx: ApiContext = { storage, hub, namespaces, log, adminToken: token, bookmarkIntervalSeconds: opts.bookmarkIntervalSeconds ?? 10 };
     let address = `${host}:${port}`;
-    const app = buildApp(ctx, new Authenticator(token), log, () => address);
-    server = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65000 }, app);
+    const handler = buildHandler(ctx, new Authenticator(token), log, () => address);
+    server = createHttpsServer({ key: tls.key, cert: tls.cert, keepAliveTimeout: 65000 }, handler);
     server.on('connection', (s: Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));

@@ -5,7 +5,7 @@
  * {"bench":"api","p50_ms":…,"p99_ms":…,"ops_per_s":…,"raw_ops_per_s":…,"ratio":…}.
  */
 import { Agent, request } from 'node:https';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fork } from 'node:child_process';
@@ -16,7 +16,7 @@ import { startApiServer } from '../apiserver/server.js';
 
 const TOTAL = Number(process.env.BENCH_API_TOTAL ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_API_CONCURRENCY ?? 16);
-const WARMUP = 200;
+const WARMUP = Number(process.env.BENCH_API_WARMUP ?? 1000);
 
 function podBody(name: string): string {
   const pod = {
@@ -46,6 +46,17 @@ function podBody(name: string): string {
     },
   };
   return JSON.stringify(pod);
+}
+
+/** cpuMs reads a process's user+system CPU time from /proc, in milliseconds (0 when unreadable). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -87,11 +98,11 @@ async function runPool(total: number, concurrency: number, op: (i: number) => Pr
 async function serverChild(): Promise<void> {
   const [dataDir, endpoints] = [process.env.FLOTILLA_BENCH_DATA_DIR!, process.env.FLOTILLA_BENCH_ETCD!.split(',')];
   const server = await startApiServer({ listen: '127.0.0.1:0', dataDir, etcdEndpoints: endpoints, logLevel: 'warn' });
-  process.send!({ url: server.url, token: server.token, caPem: server.caPem });
+  process.send!({ url: server.url, token: server.token, caPem: server.caPem, pid: process.pid });
   process.on('disconnect', () => void server.close().then(() => process.exit(0)));
 }
 
-function startServerChild(dataDir: string, endpoints: string[]): Promise<{ url: string; token: string; caPem: string; close(): Promise<void> }> {
+function startServerChild(dataDir: string, endpoints: string[]): Promise<{ url: string; token: string; caPem: string; pid: number; close(): Promise<void> }> {
   const child = fork(fileURLToPath(import.meta.url), [], {
     env: { ...process.env, FLOTILLA_BENCH_CHILD: '1', FLOTILLA_BENCH_DATA_DIR: dataDir, FLOTILLA_BENCH_ETCD: endpoints.join(',') },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -101,7 +112,7 @@ function startServerChild(dataDir: string, endpoints: string[]): Promise<{ url: 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('timed out waiting 30 s for the API server child to listen')), 30000);
     child.once('exit', (code) => reject(new Error(`the API server child exited (${code}) before listening`)));
-    child.once('message', (m: { url: string; token: string; caPem: string }) => {
+    child.once('message', (m: { url: string; token: string; caPem: string; pid: number }) => {
       clearTimeout(timer);
       resolve({ ...m, close: async () => { child.disconnect(); const t = setTimeout(() => child.kill('SIGKILL'), 5000); await exited; clearTimeout(t); } });
     });
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
       const code = await post(agent, url, server.token, podBody(`warm-${i}`));
       if (code !== 201) throw new Error(`warm-up create answered ${code}`);
     });
+    const cpu0 = { server: cpuMs(server.pid), etcd: cpuMs(etcdProc.pid), client: cpuMs(process.pid) };
     const api = await runPool(TOTAL, CONCURRENCY, async (i) => {
       const code = await post(agent, url, server.token, podBody(`bench-${String(i).padStart(5, '0')}`));
       if (code !== 201) throw new Error(`create answered ${code}`);
@@ -135,11 +147,15 @@ async function main(): Promise<void> {
     const p99 = percentile(api.latencies, 99);
     const ops = TOTAL / api.seconds;
     console.log(`bench:api: API creates: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ${ops.toFixed(0)} ops/s (${api.seconds.toFixed(2)} s)`);
+    const per = (a: number, b: number) => ((a - b) / TOTAL).toFixed(3);
+    console.log(`bench:api: CPU per create: server ${per(cpuMs(server.pid), cpu0.server)} ms, etcd ${per(cpuMs(etcdProc.pid), cpu0.etcd)} ms, clients ${per(cpuMs(process.pid), cpu0.client)} ms`);
 
     const value = podBody('raw-00000');
     await runPool(WARMUP, CONCURRENCY, async (i) => void (await raw.put(`/bench-raw/warm/${i}`).value(value)));
+    const rcpu0 = { etcd: cpuMs(etcdProc.pid), client: cpuMs(process.pid) };
     const rawRun = await runPool(TOTAL, CONCURRENCY, async (i) => void (await raw.put(`/bench-raw/pods/${String(i).padStart(5, '0')}`).value(value)));
     const rawOps = TOTAL / rawRun.seconds;
+    console.log(`bench:api: CPU per raw put: etcd ${per(cpuMs(etcdProc.pid), rcpu0.etcd)} ms, client ${per(cpuMs(process.pid), rcpu0.client)} ms`);
     console.log(`bench:api: raw etcd3 puts: p50 ${percentile(rawRun.latencies, 50).toFixed(2)} ms, p99 ${percentile(rawRun.latencies, 99).toFixed(2)} ms, ${rawOps.toFixed(0)} ops/s`);
     const ratio = ops / rawOps;
     console.log(`bench:api: ours / raw = ${ratio.toFixed(2)} (target >= 0.5), p99 target <= 50 ms`);
