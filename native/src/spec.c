@@ -56,6 +56,10 @@ static int get_uint(struct ctx *c, const struct flt_json *obj, const char *key, 
   const struct flt_json *v;
   if (get(c, obj, key, field, FLT_JSON_NUMBER, &v) < 0) return -EINVAL;
   if (v == NULL) return 0;
+  if (max == UINT64_MAX && v->number >= 18446744073709551615.0) {
+    *out = UINT64_MAX; /* RLIM_INFINITY: 2^64-1 is not exact in a double */
+    return 0;
+  }
   if (v->number < 0 || v->number > (double)max || v->number != (double)(uint64_t)v->number)
     return flt_error_set(c->err, EINVAL, SPEC_NAME ": %s: expected an integer from 0 to %llu", field,
                          (unsigned long long)max);

@@ -68,6 +68,14 @@ int main(void) {
   CHECK(s.n_devices == 1 && s.devices[0].major == 10 && s.devices[0].mode == 0666);
   flt_arena_free(&a);
 
+  {
+    const char *inf = "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"sh\"],\"rlimits\":[{\"type\":\"RLIMIT_CORE\","
+                      "\"hard\":18446744073709551615,\"soft\":0}]}}";
+    struct flt_arena a2 = {0};
+    CHECK(parse(&a2, inf, &s, &err) == 0);
+    CHECK(s.n_rlimits == 1 && s.rlimits[0].hard == UINT64_MAX && s.rlimits[0].soft == 0);
+    flt_arena_free(&a2);
+  }
   expect_error("[]", "config.json: top level: expected object, got array");
   expect_error("{\"process\":{\"args\":[\"x\"]}}", "config.json: root: required");
   expect_error("{\"root\":{\"path\":\"r\"}}", "config.json: process: required");
