@@ -3,8 +3,8 @@
  * (restarting nothing), owns the pod network and the managers, and answers the runtime-wide
  * RPCs (Version, Status, UpdateRuntimeConfig). The gRPC layer only translates to and from it.
  */
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { StatusResponse, VersionResponse } from '../proto/types.js';
 import { StateStore } from '../state/store.js';
 import { PodNetwork, DEFAULT_BRIDGE } from '../network/pod-network.js';
@@ -34,6 +34,15 @@ export interface RuntimeOptions {
 }
 
 const CONFIG_FILE = 'runtime-config.json';
+
+/** isMountPoint says whether path is mounted over (its device differs from its directory's). */
+export function isMountPoint(path: string): boolean {
+  try {
+    return statSync(path).dev !== statSync(dirname(path)).dev;
+  } catch {
+    return false;
+  }
+}
 const LOCK_FILE = 'runtime.pid';
 
 /** RootInUseError: another live runtime already owns this root directory. */
@@ -101,7 +110,26 @@ export class FlotillaRuntime {
     const network = new PodNetwork(join(opts.root, 'ipam'), { bridge: opts.bridge ?? DEFAULT_BRIDGE, podCidr });
     const cgroupParent = (opts.cgroupParent ?? DEFAULT_CGROUP_PARENT).replace(/\/+$/, '');
     if (!cgroupParent.startsWith('/')) throw invalid('--cgroup-parent', `must be an absolute cgroup path, got "${cgroupParent}"`);
-    return new FlotillaRuntime({ root: opts.root, store, network, deps: opts.deps, locks: new KeyedLock(), cgroupParent, log });
+    const rt = new FlotillaRuntime({ root: opts.root, store, network, deps: opts.deps, locks: new KeyedLock(), cgroupParent, log });
+    rt.markLostSandboxes();
+    return rt;
+  }
+
+  /**
+   * markLostSandboxes turns READY sandboxes whose network namespace is no longer mounted (the host
+   * rebooted, or someone unmounted it) into NOTREADY, and releases their IPs, so the agent sees
+   * them as dead and makes new ones instead of trusting a sandbox that is gone.
+   */
+  private markLostSandboxes(): void {
+    for (const rec of this.ctx.store.listSandboxes()) {
+      if (rec.state !== 'SANDBOX_READY' || !rec.namespaces) continue;
+      if (isMountPoint(rec.namespaces.net)) continue;
+      this.ctx.log(`sandbox ${rec.id}: its network namespace ${rec.namespaces.net} is gone; marking it NOTREADY`);
+      this.ctx.network.ipam.release(rec.id);
+      rec.state = 'SANDBOX_NOTREADY';
+      rec.network = null;
+      this.ctx.store.saveSandbox(rec);
+    }
   }
 
   /** version answers the Version RPC. */

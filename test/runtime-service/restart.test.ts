@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { requireRoot } from '../helpers/root.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../runtime/client.js';
 import { RuntimeHarness, waitFor } from './harness.js';
@@ -69,6 +70,18 @@ test('a runtime restart keeps every container running and known', async (t) => {
   const { podSandboxId: second } = await c.runPodSandbox({ config: pod('newcomer') });
   const ip2 = (await c.podSandboxStatus({ podSandboxId: second })).status.network!.ip;
   assert.notEqual(ip2, ip, 'the restarted runtime does not hand out a held IP');
+
+  // A sandbox whose network namespace vanished while the runtime was down (as after a reboot)
+  // comes back NOTREADY with its IP released, not as a READY sandbox that no longer exists.
+  const { podSandboxId: lost } = await c.runPodSandbox({ config: pod('lost') });
+  const lostInfo = await c.podSandboxStatus({ podSandboxId: lost, verbose: true });
+  await h.stop();
+  execFileSync('umount', [lostInfo.info.netns!]);
+  c = await h.start();
+  const ls = (await c.podSandboxStatus({ podSandboxId: lost })).status;
+  assert.deepEqual([ls.state, ls.network!.ip], ['SANDBOX_NOTREADY', '']);
+  assert.ok(!h.ipamAllocations().includes(lostInfo.status.network!.ip), 'the lost sandbox IP was released');
+  assert.equal((await c.podSandboxStatus({ podSandboxId })).status.state, 'SANDBOX_READY', 'the live sandbox is untouched');
 
   await h.removeAll();
   assert.throws(() => process.kill(pid, 0), 'the container is gone after RemovePodSandbox');
