@@ -66,11 +66,18 @@ export async function* decompress(source: AsyncIterable<Buffer | Uint8Array> | I
       for await (const chunk of gunzip) yield chunk as Buffer;
     } catch (err) {
       throw new ImageError('FLT_ERR_IMAGE_FORMAT', `layer is not valid gzip: ${(err as Error).message}`, { cause: err });
+    } finally {
+      src.destroy(); // a consumer that stops early must not leave the blob file open
+      await it.return(undefined);
     }
   } else if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
     throw new ImageError('FLT_ERR_IMAGE_UNSUPPORTED', 'layer is zstd-compressed, which this runtime does not read');
   } else {
-    yield* all();
+    try {
+      yield* all();
+    } finally {
+      await it.return(undefined);
+    }
   }
 }
 
@@ -319,6 +326,7 @@ class Extractor {
 export async function unpackLayer(opts: UnpackOptions): Promise<void> {
   const what = `layer ${opts.diffId}`;
   const tmp = path.join(opts.tmpDir, tempName(`unpack-${path.basename(opts.target)}`));
+  let source: AsyncGenerator<Buffer> | undefined;
   await fsp.mkdir(tmp, { mode: 0o755 });
   try {
     await fsp.chmod(tmp, 0o755);
@@ -329,7 +337,7 @@ export async function unpackLayer(opts: UnpackOptions): Promise<void> {
         yield chunk;
       }
     }
-    const source = hashed();
+    source = hashed();
     const x = new Extractor(tmp, opts.lowerDirs, what);
     for await (const entry of readTar(source)) await x.entry(entry);
     for await (const _ of source) void _; // hash the end-of-archive blocks and any trailing padding
@@ -346,6 +354,7 @@ export async function unpackLayer(opts: UnpackOptions): Promise<void> {
       await fsp.rm(tmp, { recursive: true, force: true }); // another unpack of the same chain won the race
     }
   } catch (err) {
+    await source?.return(undefined).catch(() => undefined); // closes the blob stream of a failed unpack
     await fsp.rm(tmp, { recursive: true, force: true });
     throw err;
   }
