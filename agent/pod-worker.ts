@@ -60,6 +60,15 @@ function hasWork(a: PodActions): boolean {
   return !!a.createSandbox || a.stopSandboxes.length + a.killContainers.length + a.startCreated.length + a.startContainers.length + a.removeContainers.length > 0;
 }
 
+/** Executed says what one round of actions changed: a new sandbox, started containers, anything else. */
+interface Executed {
+  changed: boolean;
+  /** Kills, stops or removals happened: the view must be read again in full. */
+  other: boolean;
+  sandboxId?: string;
+  started: { id: string; sandboxId: string }[];
+}
+
 const isTerminalPhase = (p: PodStatus['phase']) => p === 'Succeeded' || p === 'Failed';
 
 /** PodWorker reconciles one pod, one sync at a time. */
@@ -164,9 +173,12 @@ export class PodWorker {
     let actions: PodActions | undefined;
     if (!isTerminalPhase(pod.status?.phase) || observed.containers.some((c) => c.state === 'running')) {
       actions = computePodActions({ pod, observed, livenessFailed: probes.livenessFailed, now, backoff: this.ctx.backoff });
-      if (await this.execute(pod, observed, actions)) {
+      const done = await this.execute(pod, observed, actions);
+      if (done.changed) {
         // Look again: what was started may have exited already, and that needs its own decision.
-        observed = await this.ctx.view.observe(this.uid);
+        observed = done.other
+          ? await this.ctx.view.observe(this.uid)
+          : await this.ctx.view.afterStart(observed, done.sandboxId, done.started);
         actions = computePodActions({ pod, observed, livenessFailed: this.ctx.probes.results(this.uid).livenessFailed, now: Date.now(), backoff: this.ctx.backoff });
         if (hasWork(actions)) this.dirty = true;
       }
@@ -180,8 +192,8 @@ export class PodWorker {
     this.wakeAt(next);
   }
 
-  /** execute carries out the actions; it tells whether it changed anything in the runtime. */
-  private async execute(pod: Readonly<Pod>, observed: ObservedPod, a: PodActions): Promise<boolean> {
+  /** execute carries out the actions and tells what it changed in the runtime. */
+  private async execute(pod: Readonly<Pod>, observed: ObservedPod, a: PodActions): Promise<Executed> {
     const { runtime, events } = this.ctx;
     let changed = false;
     const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
@@ -208,18 +220,20 @@ export class PodWorker {
         events.record(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${pod.metadata.name}`, name);
       }
     }
-    if (!a.createSandbox && a.startContainers.length === 0 && a.startCreated.length === 0) return changed;
-    return (await this.ctx.starts.run(() => this.start(pod, observed, a))) || changed;
+    const none: Executed = { changed, other: changed, started: [] };
+    if (!a.createSandbox && a.startContainers.length === 0 && a.startCreated.length === 0) return none;
+    const started = await this.ctx.starts.run(() => this.start(pod, observed, a));
+    return { ...started, changed: changed || started.changed, other: changed };
   }
 
   /** start makes the sandbox (when asked) and starts the containers the actions name. */
-  private async start(pod: Readonly<Pod>, observed: ObservedPod, a: PodActions): Promise<boolean> {
+  private async start(pod: Readonly<Pod>, observed: ObservedPod, a: PodActions): Promise<Executed> {
     const { runtime, events } = this.ctx;
-    let changed = false;
+    const out: Executed = { changed: false, other: false, started: [] };
     // The pod may have been deleted while this start waited for its turn.
     if (!this.pod || this.pod.metadata.deletionTimestamp || this.stopped) {
       this.dirty = true;
-      return false;
+      return out;
     }
 
     let sandboxId: string;
@@ -230,7 +244,8 @@ export class PodWorker {
       await mkdir(sbConfig.logDirectory!, { recursive: true });
       sandboxId = (await runtime.runPodSandbox({ config: sbConfig })).podSandboxId;
       this.ctx.log.debug({ pod: this.name(), ms: Date.now() - t0 }, 'RunPodSandbox');
-      changed = true;
+      out.sandboxId = sandboxId;
+      out.changed = true;
     } else {
       const sb = latestSandbox(observed)!;
       sandboxId = sb.id;
@@ -238,7 +253,8 @@ export class PodWorker {
     }
     for (const id of a.startCreated) {
       await runtime.startContainer({ containerId: id });
-      changed = true;
+      out.started.push({ id, sandboxId });
+      out.changed = true;
     }
     for (const start of a.startContainers) {
       const spec = pod.spec.containers.find((c) => c.name === start.name)!;
@@ -249,6 +265,7 @@ export class PodWorker {
         if (img.warning) events.record(pod, 'Warning', 'Failed', img.warning, spec.name);
         if (img.pulled) events.record(pod, 'Normal', 'Pulled', `Successfully pulled image "${spec.image}"`, spec.name);
         this.pullFailures.delete(spec.name);
+        this.ctx.log.debug({ pod: this.name(), container: spec.name, ms: Date.now() - t0 }, 'image ready');
       } catch (e) {
         if (!(e instanceof AgentError)) throw e;
         this.recordPullFailure(pod, spec.name, e);
@@ -263,9 +280,10 @@ export class PodWorker {
       await runtime.startContainer({ containerId });
       events.record(pod, 'Normal', 'Started', `Started container ${spec.name}`, spec.name);
       this.ctx.log.debug({ pod: this.name(), container: spec.name, createMs: t2 - t1, startMs: Date.now() - t2 }, 'container started');
-      changed = true;
+      out.started.push({ id: containerId, sandboxId });
+      out.changed = true;
     }
-    return changed;
+    return out;
   }
 
   private recordPullFailure(pod: Readonly<Pod>, name: string, e: AgentError): void {

@@ -15,6 +15,18 @@ export function fingerprint(sandboxes: readonly { id: string; state: string }[],
   return parts.sort().join(',');
 }
 
+const CRI_STATE: Record<ObservedContainer['state'], string> = {
+  created: 'CONTAINER_CREATED', running: 'CONTAINER_RUNNING', exited: 'CONTAINER_EXITED', unknown: 'CONTAINER_UNKNOWN',
+};
+
+/** printOf is the fingerprint of an observed pod, equal to that of the listings it came from. */
+export function printOf(o: ObservedPod): string {
+  return fingerprint(
+    o.sandboxes.map((s) => ({ id: s.id, state: s.ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY' })),
+    o.containers.map((c) => ({ id: c.id, state: CRI_STATE[c.state] })),
+  );
+}
+
 /** ObservedPodWithPrint is a pod's view plus the fingerprint of the listings it came from. */
 export interface ObservedPodWithPrint extends ObservedPod {
   fingerprint: string;
@@ -51,6 +63,30 @@ export class RuntimeView {
     }));
     const containers = (await Promise.all(ctrs.containers.map((c) => this.container(c)))).filter((c): c is ObservedContainer => !!c);
     return { sandboxes, containers, fingerprint: fingerprint(sbs.items, ctrs.containers) };
+  }
+
+  /**
+   * afterStart updates a view after the worker made a sandbox and started containers, with one
+   * status call each instead of two listings (a listing costs the runtime a look at every container).
+   */
+  async afterStart(prev: ObservedPod, sandboxId: string | undefined, started: readonly { id: string; sandboxId: string }[]): Promise<ObservedPodWithPrint> {
+    const sandboxes = [...prev.sandboxes];
+    if (sandboxId) {
+      const st = await this.runtime.podSandboxStatus({ podSandboxId: sandboxId });
+      const o = observedSandbox({ ...st.status, network: st.status.network });
+      this.sandboxIp.set(sandboxId, o.ip);
+      sandboxes.push(o);
+    }
+    const ids = new Set(started.map((c) => c.id));
+    const fresh = await Promise.all(started.map(async (c) => {
+      const r = await this.runtime.containerStatus({ containerId: c.id });
+      const o = observedContainer(r.status, c.sandboxId);
+      if (o.state === 'exited' || o.state === 'running') this.statusCache.set(c.id, o);
+      return o;
+    }));
+    const containers = [...prev.containers.filter((c) => !ids.has(c.id)), ...fresh];
+    const view = { sandboxes, containers };
+    return { ...view, fingerprint: printOf(view) };
   }
 
   private async container(c: CriContainer): Promise<ObservedContainer | undefined> {
