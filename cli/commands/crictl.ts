@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { open, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { RuntimeClient, DEFAULT_RUNTIME_SOCKET } from '../../runtime/client.js';
 
 const USAGE = `Usage: flotilla crictl [--socket PATH] COMMAND
@@ -104,6 +105,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const cmd = args[cmdIndex]!;
   const rest = args.slice(cmdIndex + 1);
+  if (!existsSync(values.socket!)) throw new Error(`no runtime socket at ${values.socket} (is \`flotilla runtime\` running? --socket picks another)`);
   const client = await RuntimeClient.connect(values.socket!, 3000);
   try {
     switch (cmd) {
