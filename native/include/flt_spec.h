@@ -59,6 +59,7 @@ struct flt_spec {
   size_t n_args;
   char **env; /* NULL-terminated */
   const char *cwd;
+  unsigned umask;
   unsigned uid;
   unsigned gid;
   gid_t *additional_gids;

@@ -121,7 +121,7 @@ void flt_child_run(const struct flt_child_args *a) {
     flt_error_sys(&err, "chdir to cwd (\"%s\") set in config.json failed", s->cwd);
     fail(a, &err);
   }
-  umask(022);
+  umask(s->umask);
   int state_dirfd = a->state_dirfd;
   if (flt_caps_apply(s->caps, s->uid, s->gid, s->additional_gids, s->n_additional_gids, &err) < 0) fail(a, &err);
   if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

@@ -129,9 +129,14 @@ static int parse_process(struct ctx *c, const struct flt_json *p, struct flt_spe
     s->env[0] = NULL;
   }
   s->cwd = "/";
+  s->umask = 022;
   if (get_string(c, p, "cwd", "process.cwd", &s->cwd) < 0) return -EINVAL;
   if (s->cwd[0] != '/') return flt_error_set(c->err, EINVAL, SPEC_NAME ": process.cwd: must be an absolute path");
   if (get_bool(c, p, "noNewPrivileges", "process.noNewPrivileges", &s->no_new_privs) < 0) return -EINVAL;
+  int terminal = 0;
+  if (get_bool(c, p, "terminal", "process.terminal", &terminal) < 0) return -EINVAL;
+  if (terminal)
+    return flt_error_set(c->err, ENOTSUP, SPEC_NAME ": process.terminal: terminals are not supported (stdio goes to the log)");
 
   if (get(c, p, "user", "process.user", FLT_JSON_OBJECT, &v) < 0) return -EINVAL;
   if (v != NULL) {
@@ -140,6 +145,9 @@ static int parse_process(struct ctx *c, const struct flt_json *p, struct flt_spe
     if (get_uint(c, v, "gid", "process.user.gid", UINT32_MAX - 1, &gid) < 0) return -EINVAL;
     s->uid = (unsigned)uid;
     s->gid = (unsigned)gid;
+    uint64_t umask_value = 022;
+    if (get_uint(c, v, "umask", "process.user.umask", 0777, &umask_value) < 0) return -EINVAL;
+    s->umask = (unsigned)umask_value;
     const struct flt_json *ag;
     if (get(c, v, "additionalGids", "process.user.additionalGids", FLT_JSON_ARRAY, &ag) < 0) return -EINVAL;
     if (ag != NULL) {
@@ -256,6 +264,8 @@ static int parse_linux(struct ctx *c, const struct flt_json *l, struct flt_spec 
       s->n_namespaces++;
     }
   }
+  if (flt_json_get(l, "seccomp") != NULL && flt_json_get(l, "seccomp")->type != FLT_JSON_NULL)
+    return flt_error_set(c->err, ENOTSUP, SPEC_NAME ": linux.seccomp: seccomp filters are not supported by flotilla-shim");
   if (get_strings(c, l, "maskedPaths", "linux.maskedPaths", &s->masked_paths, &s->n_masked_paths) < 0) return -EINVAL;
   if (get_strings(c, l, "readonlyPaths", "linux.readonlyPaths", &s->readonly_paths, &s->n_readonly_paths) < 0)
     return -EINVAL;

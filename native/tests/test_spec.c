@@ -51,7 +51,7 @@ int main(void) {
   CHECK(strcmp(s.env[1], "A=b") == 0 && s.env[2] == NULL);
   CHECK(strcmp(s.cwd, "/tmp") == 0 && s.uid == 1000 && s.gid == 100);
   CHECK(s.n_additional_gids == 2 && s.additional_gids[1] == 6);
-  CHECK(s.no_new_privs == 1);
+  CHECK(s.no_new_privs == 1 && s.umask == 022);
   CHECK(s.caps[FLT_CAP_BOUNDING] == ((1ULL << 5) | (1ULL << 10)));
   CHECK(s.caps[FLT_CAP_EFFECTIVE] == (1ULL << 5) && s.caps[FLT_CAP_PERMITTED] == 0 && s.caps[FLT_CAP_AMBIENT] == 0);
   CHECK(s.n_rlimits == 1 && s.rlimits[0].resource == RLIMIT_NOFILE && s.rlimits[0].soft == 512 && s.rlimits[0].hard == 1024);
@@ -76,6 +76,10 @@ int main(void) {
     CHECK(s.n_rlimits == 1 && s.rlimits[0].hard == UINT64_MAX && s.rlimits[0].soft == 0);
     flt_arena_free(&a2);
   }
+  expect_error("{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"sh\"],\"terminal\":true}}",
+               "config.json: process.terminal: terminals are not supported (stdio goes to the log)");
+  expect_error("{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"sh\"]},\"linux\":{\"seccomp\":{}}}",
+               "config.json: linux.seccomp: seccomp filters are not supported by flotilla-shim");
   expect_error("[]", "config.json: top level: expected object, got array");
   expect_error("{\"process\":{\"args\":[\"x\"]}}", "config.json: root: required");
   expect_error("{\"root\":{\"path\":\"r\"}}", "config.json: process: required");
