@@ -22,6 +22,7 @@ import { NamespaceCache } from './namespaces.js';
 import { routeDiscovery, routeResource } from './router.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { Storage } from './storage.js';
+import { startCompactor } from './compactor.js';
 import { WatchHub } from './watch-hub.js';
 
 /** ApiServerOptions configures startApiServer. */
@@ -36,6 +37,8 @@ export interface ApiServerOptions {
   logLevel?: string;
   /** Seconds between watch BOOKMARK events (default 10). */
   bookmarkIntervalSeconds?: number;
+  /** Seconds between etcd history compactions (default 300; 0 turns compaction off). */
+  compactionIntervalSeconds?: number;
 }
 
 /** ApiServer is a running server: where it is, how to trust and authenticate to it, and close(). */
@@ -154,9 +157,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     address = `${urlHost}:${actual}`;
     const url = `https://${address}`;
     log.info({ url, dataDir: opts.dataDir }, 'API server listening');
+    const compactEvery = opts.compactionIntervalSeconds ?? 300;
+    const compactor = compactEvery > 0 ? startCompactor(etcd, storage, log, compactEvery * 1000) : undefined;
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
+        compactor?.stop();
         namespaces.stop();
         await hub.close();
         await new Promise<void>((resolve) => {
