@@ -5,10 +5,11 @@
  * and the RSS of one shim beside a running container. Ends with one JSON line.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectCgroupLayout } from '../runtime/cgroups/detect.js';
+import { removeSubtree } from '../runtime/cgroups/fs-ops.js';
 import { OciRuntime } from '../runtime/oci/lifecycle.js';
 import { generateSpec } from '../runtime/oci/spec.js';
 import { makeRootfs } from '../test/runtime/oci-fixtures.js';
@@ -75,15 +76,20 @@ async function shimRssKib(rt: OciRuntime, root: string): Promise<number> {
   }
 }
 
-function removeCgroupParent(): void {
+/** removeCgroupParent removes what the three runtimes left under CGROUP_PARENT, best effort, saying what stayed. */
+async function removeCgroupParent(): Promise<void> {
   const layout = detectCgroupLayout();
   // runc also makes the path in a hybrid host's cgroup2 mount (/sys/fs/cgroup/unified).
   const mounts = layout.version === 1 ? [...layout.hierarchies.map((h) => h.mountPoint), '/sys/fs/cgroup/unified'] : [layout.root];
+  const deadline = Date.now() + 3000;
   for (const m of mounts) {
     const dir = join(m, CGROUP_PARENT);
     if (!existsSync(dir)) continue;
-    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmdirSync(join(dir, e.name));
-    rmdirSync(dir);
+    try {
+      await removeSubtree(dir, deadline);
+    } catch (err) {
+      process.stderr.write(`bench:runtime: cleanup: ${(err as Error).message}\n`);
+    }
   }
 }
 
@@ -125,7 +131,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ bench: 'runtime', ours_s: round(ours), crun_s: round(crun), runc_s: round(runc), ratio: round(ratio), shim_rss_kib: rss })}\n`);
   } finally {
     for (const c of rt.list()) await rt.delete(c.id, { force: true }).catch(() => undefined);
-    removeCgroupParent();
+    await removeCgroupParent();
     rmSync(work, { recursive: true, force: true });
   }
 }
