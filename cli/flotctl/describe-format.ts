@@ -1,244 +1,256 @@
 /**
- * Pure rendering for `flotctl describe`: kubectl's "Key:  value" layout with nested sections, the
- * per-kind details of Pods, Nodes, Deployments and ReplicaSets, and the Events table.
+ * Pure rendering for `flotctl describe`, line for line as kubectl's describers: Pods
+ * (describe-pod.ts), Nodes (with their pods' requests and limits), Deployments, ReplicaSets,
+ * Namespaces, a generic form for the rest, and the Events table.
  */
-import type { Container, ContainerState, Deployment, Event, KubeObject, Node, Pod, ReplicaSet } from '../../api/types.js';
+import { formatBytes, formatMilli, parseBytes, parseMilli } from '../../api/quantity.js';
+import type { Deployment, Event, KubeObject, Lease, Node, Pod, ReplicaSet } from '../../api/types.js';
+import { describePod, describePodTemplate } from './describe-pod.js';
+import { DescribeWriter, describeTime } from './describe-writer.js';
 import { humanDuration } from './table-format.js';
 
-type Entry = { level: number; key: string; value?: string } | { level: number; raw: string };
+export { DescribeWriter, describeTime } from './describe-writer.js';
 
-/** DescribeWriter collects "Key: value" lines and aligns the values of each run of same-level keys. */
-export class DescribeWriter {
-  private readonly entries: Entry[] = [];
+/** Related is what describe looked up besides the object: its events, a node's lease and pods, a workload's ReplicaSets and pods. */
+export interface Related {
+  events?: Event[];
+  lease?: Lease | { error: string };
+  nodePods?: Pod[];
+  replicaSets?: ReplicaSet[];
+  pods?: Pod[];
+}
 
-  /** line adds `key:` with a value (aligned) or, without one, a section heading. */
-  line(level: number, key: string, value?: string | number | boolean): this {
-    this.entries.push({ level, key, value: value === undefined ? undefined : value === '' ? '<none>' : String(value) });
-    return this;
-  }
-
-  /** raw adds a line printed as is, indented by level. */
-  raw(level: number, text: string): this {
-    this.entries.push({ level, raw: text });
-    return this;
-  }
-
-  /** map adds `key:` followed by k=v pairs one per line, or <none>. */
-  map(level: number, key: string, m: Record<string, string> | undefined, sep = '='): this {
-    const pairs = Object.entries(m ?? {}).sort(([a], [b]) => a.localeCompare(b));
-    if (pairs.length === 0) return this.line(level, key, '<none>');
-    this.line(level, key, `${pairs[0][0]}${sep}${pairs[0][1]}`);
-    for (const [k, v] of pairs.slice(1)) this.entries.push({ level, key: '', value: `${k}${sep}${v}` });
-    return this;
-  }
-
-  /** table adds rows whose columns are aligned (2 spaces apart), such as a Conditions table. */
-  table(level: number, rows: string[][]): this {
-    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-    for (const r of rows) this.raw(level, r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 2))).join(''));
-    return this;
-  }
-
-  /**
-   * toString renders the lines. As in kubectl (a tabwriter over "key:\tvalue" lines), the values of
-   * a run of consecutive key-value lines start in one column whatever their indentation; a heading
-   * or a raw line ends the run.
-   */
-  toString(): string {
-    const out: string[] = [];
-    let i = 0;
-    while (i < this.entries.length) {
-      const e = this.entries[i];
-      if ('raw' in e || e.value === undefined) {
-        out.push('  '.repeat(e.level) + ('raw' in e ? e.raw : `${e.key}:`));
-        i++;
-        continue;
-      }
-      let j = i;
-      let width = 0;
-      while (j < this.entries.length) {
-        const f = this.entries[j];
-        if ('raw' in f || f.value === undefined) break;
-        width = Math.max(width, 2 * f.level + (f.key ? f.key.length + 1 : 0));
-        j++;
-      }
-      for (let k = i; k < j; k++) {
-        const f = this.entries[k] as { level: number; key: string; value: string };
-        const label = '  '.repeat(f.level) + (f.key ? `${f.key}:` : '');
-        out.push(`${label.padEnd(width + 2)}${f.value}`);
-      }
-      i = j;
+function sum(values: (string | undefined)[], parse: (s: string) => number): number {
+  let total = 0;
+  for (const v of values) {
+    if (v === undefined) continue;
+    try {
+      total += parse(v);
+    } catch {
+      /* an unparsable quantity counts as 0, as a printer must not fail */
     }
-    return out.map((l) => l.trimEnd()).join('\n') + '\n';
   }
+  return total;
 }
 
-/** describeTime prints a timestamp as kubectl's describe does (RFC 1123 with offset). */
-export function describeTime(ts: string | undefined): string {
-  if (!ts) return '<unset>';
-  const d = new Date(ts);
-  if (Number.isNaN(d.getTime())) return ts;
-  return d.toUTCString().replace('GMT', '+0000');
+function podTotals(pod: Pod): { cpuReq: number; cpuLim: number; memReq: number; memLim: number } {
+  const cs = pod.spec.containers ?? [];
+  return {
+    cpuReq: sum(cs.map((c) => c.resources?.requests?.cpu ?? c.resources?.limits?.cpu), parseMilli),
+    cpuLim: sum(cs.map((c) => c.resources?.limits?.cpu), parseMilli),
+    memReq: sum(cs.map((c) => c.resources?.requests?.memory ?? c.resources?.limits?.memory), parseBytes),
+    memLim: sum(cs.map((c) => c.resources?.limits?.memory), parseBytes),
+  };
 }
 
-function stateLines(w: DescribeWriter, level: number, title: string, s: ContainerState | undefined): void {
-  if (s?.running) {
-    w.line(level, title, 'Running');
-    w.line(level + 1, 'Started', describeTime(s.running.startedAt));
-  } else if (s?.terminated) {
-    w.line(level, title, 'Terminated');
-    if (s.terminated.reason) w.line(level + 1, 'Reason', s.terminated.reason);
-    if (s.terminated.message) w.line(level + 1, 'Message', s.terminated.message);
-    w.line(level + 1, 'Exit Code', s.terminated.exitCode);
-    if (s.terminated.signal) w.line(level + 1, 'Signal', s.terminated.signal);
-    w.line(level + 1, 'Started', describeTime(s.terminated.startedAt));
-    w.line(level + 1, 'Finished', describeTime(s.terminated.finishedAt));
-  } else if (s?.waiting) {
-    w.line(level, title, 'Waiting');
-    if (s.waiting.reason) w.line(level + 1, 'Reason', s.waiting.reason);
-  } else {
-    w.line(level, title, title === 'State' ? 'Waiting' : '<none>');
-  }
+function percent(part: number, whole: number): number {
+  return whole > 0 ? Math.trunc((part / whole) * 100) : 0;
 }
 
-function containerLines(w: DescribeWriter, c: Container, pod: Pod): void {
-  const st = pod.status?.containerStatuses?.find((s) => s.name === c.name);
-  w.line(1, c.name);
-  if (st?.containerID) w.line(2, 'Container ID', st.containerID);
-  w.line(2, 'Image', c.image);
-  if (c.ports?.length) w.line(2, 'Port', c.ports.map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', '));
-  if (c.command?.length) w.line(2, 'Command', c.command.join(' '));
-  if (c.args?.length) w.line(2, 'Args', c.args.join(' '));
-  stateLines(w, 2, 'State', st?.state);
-  if (st?.lastState && Object.keys(st.lastState).length) stateLines(w, 2, 'Last State', st.lastState);
-  w.line(2, 'Ready', st?.ready ? 'True' : 'False');
-  w.line(2, 'Restart Count', st?.restartCount ?? 0);
-  for (const [title, list] of [['Limits', c.resources?.limits], ['Requests', c.resources?.requests]] as const) {
-    if (!list || Object.keys(list).length === 0) continue;
-    w.line(2, title);
-    for (const [k, v] of Object.entries(list)) w.line(3, k, v);
+function describeNodeResources(w: DescribeWriter, node: Node, pods: Pod[], now: number): void {
+  const alloc = node.status?.allocatable && Object.keys(node.status.allocatable).length ? node.status.allocatable : node.status?.capacity ?? {};
+  const cpu = sum([alloc.cpu], parseMilli);
+  const mem = sum([alloc.memory], parseBytes);
+  w.write(0, `Non-terminated Pods:\t(${pods.length} in total)\n`);
+  w.write(1, 'Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n');
+  w.write(1, '---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n');
+  const total = { cpuReq: 0, cpuLim: 0, memReq: 0, memLim: 0 };
+  for (const p of pods) {
+    const t = podTotals(p);
+    for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += t[k];
+    w.write(1, `${p.metadata.namespace ?? ''}\t${p.metadata.name ?? ''}\t\t${formatMilli(t.cpuReq)} (${percent(t.cpuReq, cpu)}%)\t${formatMilli(t.cpuLim)} (${percent(t.cpuLim, cpu)}%)\t`
+      + `${formatBytes(t.memReq)} (${percent(t.memReq, mem)}%)\t${formatBytes(t.memLim)} (${percent(t.memLim, mem)}%)\t${ageOf(p.metadata.creationTimestamp, now)}\n`);
   }
-  if (c.env?.length) {
-    w.line(2, 'Environment');
-    for (const e of c.env) w.line(3, e.name, e.value ?? '');
-  } else {
-    w.line(2, 'Environment', '<none>');
-  }
+  w.write(0, 'Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n');
+  w.write(1, 'Resource\tRequests\tLimits\n');
+  w.write(1, '--------\t--------\t------\n');
+  w.write(1, `cpu\t${formatMilli(total.cpuReq)} (${percent(total.cpuReq, cpu)}%)\t${formatMilli(total.cpuLim)} (${percent(total.cpuLim, cpu)}%)\n`);
+  w.write(1, `memory\t${formatBytes(total.memReq)} (${percent(total.memReq, mem)}%)\t${formatBytes(total.memLim)} (${percent(total.memLim, mem)}%)\n`);
+  w.write(1, 'ephemeral-storage\t0 (0%)\t0 (0%)\n');
 }
 
-function describePod(w: DescribeWriter, pod: Pod): void {
-  const hostIP = pod.status?.hostIP;
-  w.line(0, 'Node', pod.spec.nodeName ? `${pod.spec.nodeName}${hostIP ? `/${hostIP}` : ''}` : '<none>');
-  w.line(0, 'Start Time', pod.status?.startTime ? describeTime(pod.status.startTime) : '<unset>');
-  if (pod.metadata.deletionTimestamp) {
-    w.line(0, 'Status', `Terminating (lasts ${humanDuration(Date.now() - Date.parse(pod.metadata.deletionTimestamp))})`);
-    w.line(0, 'Termination Grace Period', `${pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30}s`);
-  } else {
-    w.line(0, 'Status', pod.status?.phase ?? 'Pending');
-  }
-  if (pod.status?.reason) w.line(0, 'Reason', pod.status.reason);
-  if (pod.status?.message) w.line(0, 'Message', pod.status.message);
-  w.line(0, 'IP', pod.status?.podIP ?? '');
-  w.line(0, 'Containers');
-  for (const c of pod.spec.containers ?? []) containerLines(w, c, pod);
-  const conds = pod.status?.conditions ?? [];
-  if (conds.length) {
-    w.line(0, 'Conditions');
-    w.table(1, [['Type', 'Status'], ...conds.map((c) => [c.type, c.status])]);
-  }
-  w.line(0, 'Restart Policy', pod.spec.restartPolicy ?? 'Always');
-  w.map(0, 'Node-Selectors', pod.spec.nodeSelector, '=');
-  const tol = (pod.spec.tolerations ?? []).map((t) => `${t.key ?? ''}${t.operator === 'Exists' ? '' : `=${t.value ?? ''}`}${t.effect ? `:${t.effect}` : ''}${t.operator === 'Exists' ? ' op=Exists' : ''}${t.tolerationSeconds !== undefined ? ` for ${t.tolerationSeconds}s` : ''}`);
-  w.line(0, 'Tolerations', tol[0] ?? '<none>');
-  for (const t of tol.slice(1)) w.line(0, '', t);
+function ageOf(ts: string | undefined, now: number): string {
+  return ts ? humanDuration(now - Date.parse(ts)) : '<unknown>';
 }
 
-function describeNode(w: DescribeWriter, node: Node): void {
-  const taints = (node.spec?.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
-  w.line(0, 'Taints', taints[0] ?? '<none>');
-  for (const t of taints.slice(1)) w.line(0, '', t);
-  w.line(0, 'Unschedulable', node.spec?.unschedulable ? 'true' : 'false');
-  if (node.spec?.podCIDR) w.line(0, 'PodCIDR', node.spec.podCIDR);
+function describeNode(w: DescribeWriter, node: Node, rel: Related, now: number): void {
+  const m = node.metadata;
+  w.write(0, `Name:\t${m.name ?? ''}\n`);
+  const roles = Object.keys(m.labels ?? {}).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice('node-role.kubernetes.io/'.length)).filter(Boolean);
+  w.write(0, `Roles:\t${roles.length ? roles.join(',') : '<none>'}\n`);
+  w.labels('Labels', m.labels);
+  w.annotations('Annotations', m.annotations);
+  w.write(0, `CreationTimestamp:\t${describeTime(m.creationTimestamp)}\n`);
+  const taints = node.spec?.taints ?? [];
+  w.write(0, 'Taints:\t');
+  if (taints.length === 0) w.write(0, '<none>\n');
+  taints.forEach((t, i) => w.write(0, `${i ? '\t' : ''}${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}\n`));
+  w.write(0, `Unschedulable:\t${node.spec?.unschedulable ? 'true' : 'false'}\n`);
+  if (rel.lease && !('error' in rel.lease)) {
+    const s = rel.lease.spec ?? {};
+    w.write(0, 'Lease:\n');
+    w.write(1, `HolderIdentity:\t${s.holderIdentity ?? '<unset>'}\n`);
+    w.write(1, `AcquireTime:\t${s.acquireTime ? describeTime(s.acquireTime) : '<unset>'}\n`);
+    w.write(1, `RenewTime:\t${s.renewTime ? describeTime(s.renewTime) : '<unset>'}\n`);
+  } else if (rel.lease) {
+    w.write(0, `Lease:\tFailed to get lease: ${rel.lease.error}\n`);
+  }
   const conds = node.status?.conditions ?? [];
-  w.line(0, 'Conditions');
-  w.table(1, [
-    ['Type', 'Status', 'LastHeartbeatTime', 'Reason', 'Message'],
-    ['----', '------', '-----------------', '------', '-------'],
-    ...conds.map((c) => [c.type, c.status, describeTime(c.lastHeartbeatTime), c.reason ?? '', c.message ?? '']),
-  ]);
-  w.line(0, 'Addresses');
-  for (const a of node.status?.addresses ?? []) w.line(1, a.type, a.address);
-  if (node.status?.capacity) {
-    w.line(0, 'Capacity');
-    for (const [k, v] of Object.entries(node.status.capacity)) w.line(1, k, v);
-  }
-  if (node.status?.allocatable) {
-    w.line(0, 'Allocatable');
-    for (const [k, v] of Object.entries(node.status.allocatable)) w.line(1, k, v);
-  }
-  const info = node.status?.nodeInfo;
-  if (info) {
-    w.line(0, 'System Info');
-    for (const [k, v] of Object.entries(info)) if (v) w.line(1, k.replace(/^./, (ch) => ch.toUpperCase()).replace(/([a-z])([A-Z])/g, '$1 $2'), v);
-  }
-}
-
-function describeWorkload(w: DescribeWriter, o: Deployment | ReplicaSet): void {
-  const sel = o.spec.selector?.matchLabels ?? {};
-  w.line(0, 'Selector', Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',') || '<none>');
-  const st = o.status;
-  if (o.kind === 'Deployment') {
-    const d = o as Deployment;
-    w.line(0, 'Replicas', `${d.spec.replicas ?? 1} desired | ${d.status?.updatedReplicas ?? 0} updated | ${d.status?.replicas ?? 0} total | ${d.status?.availableReplicas ?? 0} available | ${d.status?.unavailableReplicas ?? 0} unavailable`);
-    w.line(0, 'StrategyType', d.spec.strategy?.type ?? 'RollingUpdate');
-  } else {
-    w.line(0, 'Replicas', `${st?.replicas ?? 0} current / ${o.spec.replicas ?? 1} desired`);
-  }
-  w.line(0, 'Pod Template');
-  w.map(1, 'Labels', o.spec.template?.metadata?.labels);
-  w.line(1, 'Containers');
-  for (const c of o.spec.template?.spec?.containers ?? []) {
-    w.line(2, c.name);
-    w.line(3, 'Image', c.image);
-    if (c.ports?.length) w.line(3, 'Port', c.ports.map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', '));
-  }
-  const conds = (st as Deployment['status'])?.conditions ?? [];
   if (conds.length) {
-    w.line(0, 'Conditions');
-    w.table(1, [['Type', 'Status', 'Reason'], ['----', '------', '------'], ...conds.map((c) => [c.type, c.status, c.reason ?? ''])]);
+    w.write(0, 'Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n');
+    w.write(1, '----\t------\t-----------------\t------------------\t------\t-------\n');
+    for (const c of conds) {
+      w.write(1, `${c.type} \t${c.status} \t${describeTime(c.lastHeartbeatTime)} \t${describeTime(c.lastTransitionTime)} \t${c.reason ?? ''} \t${c.message ?? ''}\n`);
+    }
+  }
+  w.write(0, 'Addresses:\n');
+  for (const a of node.status?.addresses ?? []) w.write(1, `${a.type}:\t${a.address}\n`);
+  for (const [title, list] of [['Capacity', node.status?.capacity], ['Allocatable', node.status?.allocatable]] as const) {
+    if (!list || Object.keys(list).length === 0) continue;
+    w.write(0, `${title}:\n`);
+    for (const k of Object.keys(list).sort()) w.write(0, `  ${k}:\t${list[k]}\n`);
+  }
+  const info = node.status?.nodeInfo ?? {};
+  w.write(0, 'System Info:\n');
+  const infoRows: [string, string | undefined][] = [
+    ['Machine ID', info.machineID], ['System UUID', undefined], ['Boot ID', undefined], ['Kernel Version', info.kernelVersion],
+    ['OS Image', info.osImage], ['Operating System', info.operatingSystem], ['Architecture', info.architecture],
+    ['Container Runtime Version', info.containerRuntimeVersion], ['Kubelet Version', info.kubeletVersion], ['Kube-Proxy Version', undefined],
+  ];
+  for (const [k, v] of infoRows) w.write(0, `  ${k}:\t${v ?? ''}\n`);
+  if (node.spec?.podCIDR) w.write(0, `PodCIDR:\t${node.spec.podCIDR}\n`);
+  if (node.spec?.podCIDRs?.length) w.write(0, `PodCIDRs:\t${node.spec.podCIDRs.join(',')}\n`);
+  if (rel.nodePods) describeNodeResources(w, node, rel.nodePods, now);
+}
+
+function selectorText(o: Deployment | ReplicaSet): string {
+  const parts = Object.entries(o.spec.selector?.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`);
+  for (const e of o.spec.selector?.matchExpressions ?? []) {
+    if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+    else parts.push(`${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`);
+  }
+  return parts.join(',') || '<none>';
+}
+
+function replicaSetsText(list: ReplicaSet[]): string {
+  return list.map((rs) => `${rs.metadata.name} (${rs.status?.replicas ?? 0}/${rs.spec.replicas ?? 1} replicas created)`).join(', ') || '<none>';
+}
+
+const REVISION = 'deployment.kubernetes.io/revision';
+
+function describeDeployment(w: DescribeWriter, d: Deployment, rel: Related): void {
+  const m = d.metadata;
+  const s = d.status ?? {};
+  w.write(0, `Name:\t${m.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${m.namespace ?? ''}\n`);
+  w.write(0, `CreationTimestamp:\t${describeTime(m.creationTimestamp)}\n`);
+  w.labels('Labels', m.labels);
+  w.annotations('Annotations', m.annotations);
+  w.write(0, `Selector:\t${selectorText(d)}\n`);
+  w.write(0, `Replicas:\t${d.spec.replicas ?? 1} desired | ${s.updatedReplicas ?? 0} updated | ${s.replicas ?? 0} total | ${s.availableReplicas ?? 0} available | ${s.unavailableReplicas ?? 0} unavailable\n`);
+  const type = d.spec.strategy?.type ?? 'RollingUpdate';
+  w.write(0, `StrategyType:\t${type}\n`);
+  w.write(0, `MinReadySeconds:\t${d.spec.minReadySeconds ?? 0}\n`);
+  if (type === 'RollingUpdate') {
+    const ru = d.spec.strategy?.rollingUpdate ?? {};
+    w.write(0, `RollingUpdateStrategy:\t${ru.maxUnavailable ?? '25%'} max unavailable, ${ru.maxSurge ?? '25%'} max surge\n`);
+  }
+  describePodTemplate(w, d.spec.template);
+  const conds = s.conditions ?? [];
+  if (conds.length) {
+    w.write(0, 'Conditions:\n  Type\tStatus\tReason\n');
+    w.write(1, '----\t------\t------\n');
+    for (const c of conds) w.write(1, `${c.type} \t${c.status}\t${c.reason ?? ''}\n`);
+  }
+  const owned = (rel.replicaSets ?? []).filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === m.uid && o.controller));
+  if (owned.length) {
+    const rev = m.annotations?.[REVISION];
+    const newest = [...owned].sort((a, b) => Number(b.metadata.annotations?.[REVISION] ?? 0) - Number(a.metadata.annotations?.[REVISION] ?? 0))[0];
+    const current = owned.find((rs) => rev !== undefined && rs.metadata.annotations?.[REVISION] === rev) ?? newest;
+    const old = owned.filter((rs) => rs !== current && (rs.spec.replicas ?? 0) > 0);
+    w.write(0, `OldReplicaSets:\t${replicaSetsText(old)}\n`);
+    w.write(0, `NewReplicaSet:\t${replicaSetsText(current ? [current] : [])}\n`);
   }
 }
 
-/** describeObject renders the object part of `describe` (everything but Events). */
-export function describeObject(o: KubeObject): DescribeWriter {
-  const w = new DescribeWriter();
-  w.line(0, 'Name', o.metadata.name ?? '');
-  if (o.metadata.namespace) w.line(0, 'Namespace', o.metadata.namespace);
-  w.map(0, 'Labels', o.metadata.labels);
-  const ann = { ...(o.metadata.annotations ?? {}) };
-  delete ann['kubectl.kubernetes.io/last-applied-configuration'];
-  w.map(0, 'Annotations', ann, ': ');
-  w.line(0, 'CreationTimestamp', describeTime(o.metadata.creationTimestamp));
-  if (o.metadata.ownerReferences?.length) w.line(0, 'Controlled By', o.metadata.ownerReferences.map((r) => `${r.kind}/${r.name}`).join(', '));
-  if (o.kind === 'Pod') describePod(w, o as Pod);
-  else if (o.kind === 'Node') describeNode(w, o as Node);
-  else if (o.kind === 'Deployment' || o.kind === 'ReplicaSet') describeWorkload(w, o as Deployment);
-  return w;
+function describeReplicaSet(w: DescribeWriter, rs: ReplicaSet, rel: Related): void {
+  const m = rs.metadata;
+  w.write(0, `Name:\t${m.name ?? ''}\n`);
+  w.write(0, `Namespace:\t${m.namespace ?? ''}\n`);
+  w.write(0, `Selector:\t${selectorText(rs)}\n`);
+  w.labels('Labels', m.labels);
+  w.annotations('Annotations', m.annotations);
+  const owner = m.ownerReferences?.find((o) => o.controller);
+  if (owner) w.write(0, `Controlled By:\t${owner.kind}/${owner.name}\n`);
+  w.write(0, `Replicas:\t${rs.status?.replicas ?? 0} current / ${rs.spec.replicas ?? 1} desired\n`);
+  const pods = (rel.pods ?? []).filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === m.uid && o.controller));
+  const count = (phase: string) => pods.filter((p) => (p.status?.phase ?? 'Pending') === phase).length;
+  w.write(0, `Pods Status:\t${count('Running')} Running / ${count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed\n`);
+  describePodTemplate(w, rs.spec.template);
 }
 
-/** eventsSection renders kubectl's Events table for events already filtered to one object. */
-export function eventsSection(events: Event[], now = Date.now()): string {
-  if (events.length === 0) return 'Events:  <none>\n';
-  const sorted = [...events].sort((a, b) => Date.parse(a.lastTimestamp ?? a.metadata.creationTimestamp ?? '') - Date.parse(b.lastTimestamp ?? b.metadata.creationTimestamp ?? ''));
-  const rows = [['Type', 'Reason', 'Age', 'From', 'Message'], ['----', '------', '----', '----', '-------']];
+function describeGeneric(w: DescribeWriter, o: KubeObject): void {
+  const m = o.metadata;
+  w.write(0, `Name:\t${m.name ?? ''}\n`);
+  if (m.namespace) w.write(0, `Namespace:\t${m.namespace}\n`);
+  w.labels('Labels', m.labels);
+  w.annotations('Annotations', m.annotations);
+  if (o.kind === 'Namespace') {
+    w.write(0, `Status:\t${(o as { status?: { phase?: string } }).status?.phase ?? ''}\n`);
+    return;
+  }
+  w.write(0, `CreationTimestamp:\t${describeTime(m.creationTimestamp)}\n`);
+  for (const [k, v] of Object.entries(o as unknown as Record<string, unknown>)) {
+    if (k === 'apiVersion' || k === 'kind' || k === 'metadata' || v === undefined) continue;
+    const title = k.replace(/^./, (ch) => ch.toUpperCase());
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      w.write(0, `${title}:\n`);
+      for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) w.write(1, `${k2}:\t${typeof v2 === 'object' ? JSON.stringify(v2) : String(v2)}\n`);
+    } else {
+      w.write(0, `${title}:\t${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
+    }
+  }
+}
+
+/** eventAge is the Age cell of one event: `5s`, or `5s (x4 over 5m)` for a repeated one. */
+export function eventAge(e: Event, now: number): string {
+  const first = e.firstTimestamp ?? e.metadata.creationTimestamp;
+  if ((e.count ?? 1) > 1) return `${ageOf(e.lastTimestamp ?? first, now)} (x${e.count} over ${ageOf(first, now)})`;
+  return ageOf(first ?? e.lastTimestamp, now);
+}
+
+/** describeEvents writes kubectl's Events section: `Events:\t<none>`, or a table after a flush. */
+export function describeEvents(w: DescribeWriter, events: Event[], now: number): void {
+  if (events.length === 0) {
+    w.write(0, 'Events:\t<none>\n');
+    return;
+  }
+  w.flush();
+  const when = (e: Event) => Date.parse(e.lastTimestamp ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? '') || 0;
+  const sorted = [...events].sort((a, b) => when(a) - when(b));
+  w.write(0, 'Events:\n  Type\tReason\tAge\tFrom\tMessage\n');
+  w.write(1, '----\t------\t----\t----\t-------\n');
   for (const e of sorted) {
-    const first = e.firstTimestamp ?? e.metadata.creationTimestamp;
-    const last = e.lastTimestamp ?? first;
-    let age = last ? humanDuration(now - Date.parse(last)) : '<unknown>';
-    if ((e.count ?? 1) > 1 && first) age = `${age} (x${e.count} over ${humanDuration(now - Date.parse(first))})`;
-    rows.push([e.type ?? 'Normal', e.reason ?? '', age, e.source?.component ?? e.reportingComponent ?? '', (e.message ?? '').trim()]);
+    w.write(1, `${e.type ?? 'Normal'}\t${e.reason ?? ''}\t${eventAge(e, now)}\t${e.source?.component || e.reportingComponent || ''}\t${(e.message ?? '').trim()}\n`);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const lines = rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 2))).join(''));
-  return `Events:\n${lines.map((l) => l.trimEnd()).join('\n')}\n`;
+}
+
+/** eventsSection renders only the Events part. */
+export function eventsSection(events: Event[], now = Date.now()): string {
+  const w = new DescribeWriter();
+  describeEvents(w, events, now);
+  return w.toString();
+}
+
+/** describeObject renders the whole describe text of one object; Events only when rel.events is given. */
+export function describeObject(o: KubeObject, rel: Related = {}, now = Date.now()): string {
+  const w = new DescribeWriter();
+  if (o.kind === 'Pod') describePod(w, o as Pod, now);
+  else if (o.kind === 'Node') describeNode(w, o as Node, rel, now);
+  else if (o.kind === 'Deployment') describeDeployment(w, o as Deployment, rel);
+  else if (o.kind === 'ReplicaSet') describeReplicaSet(w, o as ReplicaSet, rel);
+  else describeGeneric(w, o);
+  if (rel.events && o.kind !== 'Namespace') describeEvents(w, rel.events, now);
+  return w.toString();
 }

@@ -334,3 +334,50 @@ test('flotctl get prints exactly what the real kubectl prints from the same serv
     assert.equal(ages(f!.out), ages(k!.out), `flotctl ${args.join(' ')} differs from kubectl`);
   }
 });
+
+test('flotctl describe prints what the real kubectl describe prints (pod with events, node with its pods, deployment, namespace)', async (t) => {
+  if (!(await requireCommand(t, 'kubectl'))) return;
+  await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kd' } } as unknown as Pod);
+  const node = await client.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kd-node', labels: { 'kubernetes.io/hostname': 'kd-node' } }, spec: { podCIDR: '10.244.7.0/24' } } as unknown as Pod);
+  const withStatus = structuredClone(node) as unknown as { status: unknown; metadata: Pod['metadata'] };
+  withStatus.status = {
+    capacity: { cpu: '2', memory: '2Gi', pods: '110' }, allocatable: { cpu: '2', memory: '2Gi', pods: '110' },
+    addresses: [{ type: 'InternalIP', address: '10.0.0.7' }],
+    conditions: [{ type: 'Ready', status: 'True', reason: 'AgentReady', message: 'agent is posting ready status', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }],
+    nodeInfo: { kernelVersion: '6.1.0', osImage: 'Debian GNU/Linux 12', operatingSystem: 'linux', architecture: 'amd64', kubeletVersion: 'v0.1.0' },
+  };
+  await client.updateStatus('nodes', withStatus as unknown as Pod);
+  const p = await client.create<Pod>('pods', {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kd-a', labels: { app: 'kd', tier: 'web' } },
+    spec: { containers: [{ name: 'httpd', image: 'busybox:1', command: ['httpd', '-f'], ports: [{ containerPort: 8080 }], env: [{ name: 'MODE', value: 'test' }],
+      resources: { requests: { cpu: '100m', memory: '32Mi' }, limits: { memory: '64Mi' } }, readinessProbe: { httpGet: { path: '/', port: 8080 } } }] },
+  } as Pod, 'kd');
+  await client.bind('kd', 'kd-a', 'kd-node');
+  const now = new Date().toISOString();
+  await client.create('events', {
+    apiVersion: 'v1', kind: 'Event', metadata: { name: 'kd-a.1', namespace: 'kd' },
+    involvedObject: { apiVersion: 'v1', kind: 'Pod', name: 'kd-a', namespace: 'kd', uid: p.metadata.uid },
+    reason: 'Scheduled', message: 'Successfully assigned kd/kd-a to kd-node', type: 'Normal', source: { component: 'default-scheduler' },
+    firstTimestamp: now, lastTimestamp: now, count: 1,
+  } as Event, 'kd');
+  await client.create('deployments', {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'kd-web', labels: { app: 'kd' } },
+    spec: { replicas: 2, selector: { matchLabels: { app: 'kd' } }, template: { metadata: { labels: { app: 'kd' } }, spec: { containers: [{ name: 'httpd', image: 'busybox:1' }] } } },
+  } as unknown as Pod, 'kd');
+  const kubeHome = join(dir, 'kube-home');
+  mkdirSync(kubeHome, { recursive: true });
+  const kubectl = ['--server', cp.url, '--token', cp.token, '--certificate-authority', cp.caFile];
+  const ages = (s: string) => s.replace(/\b\d+[smhd](\d+[smh])?\b/g, (m) => '#'.repeat(m.length));
+  for (const args of [['describe', 'pod', 'kd-a', '-n', 'kd'], ['describe', 'node', 'kd-node'], ['describe', 'deployment', 'kd-web', '-n', 'kd'], ['describe', 'ns', 'kd']]) {
+    let k: Run | undefined;
+    let f: Run | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      k = await runProgram('kubectl', [...kubectl, ...args], { HOME: kubeHome, KUBECONFIG: '/dev/null' });
+      f = await flotctl(args);
+      if (ages(k.out) === ages(f.out)) break;
+    }
+    assert.equal(k!.code, 0, `kubectl ${args.join(' ')}: ${k!.err}`);
+    assert.equal(f!.code, 0, f!.err);
+    assert.equal(ages(f!.out), ages(k!.out), `flotctl ${args.join(' ')} differs from kubectl`);
+  }
+});
