@@ -20,6 +20,8 @@ export interface ApiContext {
   adminToken: string;
   /** Seconds between BOOKMARK events on watches that allow them. */
   bookmarkIntervalSeconds: number;
+  /** finalizeNamespace empties and removes a terminating namespace in the background (set by the server). */
+  finalizeNamespace?: (name: string) => void;
 }
 
 /** sendJson answers with a JSON body. */

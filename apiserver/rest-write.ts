@@ -6,13 +6,13 @@
 import { customAlphabet } from 'nanoid';
 import type { ResourceInfo } from '../api/resources.js';
 import { AlreadyExistsError, BadRequestError, ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../api/errors.js';
-import type { KubeObject, Pod, Status } from '../api/types.js';
+import type { KubeObject, Namespace, Pod, Status } from '../api/types.js';
 import { applyDefaults } from '../api/defaults.js';
 import { validateObject } from '../api/validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../api/merge-patch.js';
 import { type ApiContext, checkIdentity, checkTypeMeta } from './context.js';
 import { decideDelete, removableAfterUpdate, type DeleteOptions } from './deletion.js';
-import { podSpecUpdateCauses, prepareForCreate, prepareForStatusUpdate, prepareForUpdate } from './strategy.js';
+import { nowRfc3339, podSpecUpdateCauses, prepareForCreate, prepareForStatusUpdate, prepareForUpdate } from './strategy.js';
 import type { Stored } from './storage.js';
 import { BUILTIN_NAMESPACES } from './namespaces.js';
 import type { PatchType } from './request.js';
@@ -168,6 +168,7 @@ export async function deleteObject(ctx: ApiContext, r: ResourceInfo, namespace: 
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== cur.obj.metadata.uid) throw new ConflictError(`Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.obj.metadata.uid}`);
     if (pre?.resourceVersion && pre.resourceVersion !== cur.modRevision) throw conflict(r, name);
+    if (r.kind === 'Namespace') return terminateNamespace(ctx, r, cur);
     const decision = decideDelete(cur.obj, opts, Date.now());
     if (decision.action === 'mark') {
       if (sameStored(decision.obj, cur.obj)) return cur.obj;
@@ -178,7 +179,6 @@ export async function deleteObject(ctx: ApiContext, r: ResourceInfo, namespace: 
       }
       continue;
     }
-    if (r.kind === 'Namespace') await deleteNamespaceContents(ctx, name);
     const rev = await ctx.storage.delete(r, namespace, name, cur.modRevision);
     if (rev === undefined) continue;
     if (r.kind === 'Namespace') ctx.namespaces.note(cur.obj, true);
@@ -188,12 +188,20 @@ export async function deleteObject(ctx: ApiContext, r: ResourceInfo, namespace: 
   throw conflict(r, name);
 }
 
-async function deleteNamespaceContents(ctx: ApiContext, namespace: string): Promise<void> {
-  const { RESOURCES } = await import('../api/resources.js');
-  for (const r of RESOURCES.filter((x) => x.namespaced)) {
-    const { items } = await ctx.storage.list(r, namespace);
-    for (const o of items) {
-      await ctx.storage.delete(r, namespace, o.metadata.name!, o.metadata.resourceVersion!).catch(() => undefined);
-    }
+/** terminateNamespace marks a namespace Terminating and hands it to the namespace finalizer, which empties and removes it. */
+async function terminateNamespace(ctx: ApiContext, r: ResourceInfo, cur: Stored): Promise<KubeObject> {
+  const ns = cur.obj as Namespace;
+  let out: KubeObject = ns;
+  if (!ns.metadata.deletionTimestamp || ns.status?.phase !== 'Terminating') {
+    const next = structuredClone(ns);
+    next.metadata.deletionTimestamp ??= nowRfc3339();
+    next.metadata.deletionGracePeriodSeconds ??= 0;
+    next.status = { ...(next.status ?? {}), phase: 'Terminating' };
+    const written = await ctx.storage.update(r, next, cur.modRevision);
+    if (!written) throw conflict(r, ns.metadata.name!);
+    ctx.namespaces.note(written);
+    out = written;
   }
+  ctx.finalizeNamespace?.(ns.metadata.name!);
+  return out;
 }

@@ -23,6 +23,7 @@ import { routeDiscovery, routeResource } from './router.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { Storage } from './storage.js';
 import { startCompactor } from './compactor.js';
+import { NamespaceFinalizer } from './namespace-finalizer.js';
 import { WatchHub } from './watch-hub.js';
 
 /** ApiServerOptions configures startApiServer. */
@@ -157,12 +158,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     address = `${urlHost}:${actual}`;
     const url = `https://${address}`;
     log.info({ url, dataDir: opts.dataDir }, 'API server listening');
+    const finalizer = new NamespaceFinalizer(ctx);
+    ctx.finalizeNamespace = (name) => finalizer.kick(name);
+    await finalizer.resume();
     const compactEvery = opts.compactionIntervalSeconds ?? 300;
     const compactor = compactEvery > 0 ? startCompactor(etcd, storage, log, compactEvery * 1000) : undefined;
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
         compactor?.stop();
+        finalizer.stop();
         namespaces.stop();
         await hub.close();
         await new Promise<void>((resolve) => {
