@@ -25,8 +25,9 @@ export function parseCgroupLayout(mountinfo: string, cgroupRoot = '/sys/fs/cgrou
     if (sep < 0) continue;
     const pre = line.slice(0, sep).split(' ');
     const post = line.slice(sep + 3).split(' ');
-    const mountPoint = unescapeMount(pre[4] ?? '');
     const fstype = post[0];
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
+    const mountPoint = unescapeMount(pre[4] ?? '');
     if (fstype === 'cgroup2' && mountPoint === cgroupRoot) v2Root = mountPoint;
     if (fstype !== 'cgroup') continue;
     const superOpts = (post[2] ?? '').split(',');
