@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -97,6 +98,45 @@ static int wait_for_start(const struct flt_child_args *a, int state_dirfd, struc
   return 0;
 }
 
+/* with_home returns env with HOME added from the container's /etc/passwd entry for uid (or "/")
+ * when env sets none, as runc and crun do. */
+static char **with_home(char **env, unsigned uid) {
+  size_t n = 0;
+  for (; env[n] != NULL; n++)
+    if (strncmp(env[n], "HOME=", 5) == 0) return env;
+  char home[PATH_MAX] = "/";
+  FILE *f = fopen("/etc/passwd", "re");
+  if (f != NULL) {
+    char line[1024];
+    while (fgets(line, sizeof line, f) != NULL) {
+      char *field[7] = {0};
+      char *p = line;
+      int k = 0;
+      for (; k < 7 && p != NULL; k++) {
+        field[k] = p;
+        p = strchr(p, ':');
+        if (p != NULL) *p++ = '\0';
+      }
+      if (k < 6 || field[2] == NULL || field[5] == NULL || field[2][0] == '\0') continue;
+      char *end;
+      unsigned long u = strtoul(field[2], &end, 10);
+      if (*end != '\0' || u != uid) continue;
+      field[5][strcspn(field[5], "\n")] = '\0';
+      if (field[5][0] != '\0') snprintf(home, sizeof home, "%s", field[5]);
+      break;
+    }
+    fclose(f);
+  }
+  char **out = malloc((n + 2) * sizeof(char *));
+  char *var = malloc(strlen(home) + 6);
+  if (out == NULL || var == NULL) return env;
+  memcpy(out, env, n * sizeof(char *));
+  snprintf(var, strlen(home) + 6, "HOME=%s", home);
+  out[n] = var;
+  out[n + 1] = NULL;
+  return out;
+}
+
 void flt_child_run(const struct flt_child_args *a) {
   const struct flt_spec *s = a->spec;
   struct flt_error err;
@@ -116,7 +156,8 @@ void flt_child_run(const struct flt_child_args *a) {
   if (flt_mounts_setup(s, a->rootfs, &err) < 0 || flt_mounts_finish(s, &err) < 0) fail(a, &err);
   if (flt_rlimits_apply(s->rlimits, s->n_rlimits, &err) < 0) fail(a, &err);
   if (s->has_oom_score_adj && write_oom_score_adj(s->oom_score_adj, &err) < 0) fail(a, &err);
-  if (flt_exec_resolve(s->args[0], s->env, exe, sizeof exe, &err) < 0) fail(a, &err);
+  char **env = with_home(s->env, s->uid);
+  if (flt_exec_resolve(s->args[0], env, exe, sizeof exe, &err) < 0) fail(a, &err);
   if (chdir(s->cwd) < 0) {
     flt_error_sys(&err, "chdir to cwd (\"%s\") set in config.json failed", s->cwd);
     fail(a, &err);
@@ -134,7 +175,7 @@ void flt_child_run(const struct flt_child_args *a) {
   if (state_dirfd >= 0) close(state_dirfd);
   if (a->fifo_fd >= 0) close(a->fifo_fd);
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  execve(exe, s->args, s->env);
+  execve(exe, s->args, env);
   flt_error_sys(&err, "exec: \"%s\"", s->args[0]);
   fail(a, &err);
 }

@@ -260,3 +260,27 @@ test('waitExit times out naming the container, and says when its shim is gone', 
   await assert.rejects(waitExit(st, 200), new RegExp(`its shim ${r.shimPid} is gone`));
   assert.ok(alive(r.pid), 'the container outlives its shim');
 });
+
+test('HOME comes from the container\'s /etc/passwd when config.json sets none, "/" without an entry', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(join(b.bundle, 'rootfs', 'etc'));
+  writeFileSync(join(b.bundle, 'rootfs', 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000::/home/u:/bin/sh\n');
+  const homeOf = async (uid: number, env: string[]): Promise<string> => {
+    (b.config.process as { user?: unknown }).user = { uid, gid: uid };
+    b.config.process.env = env;
+    b.write(['sh', '-c', 'echo "$HOME"']);
+    const st = b.stateDir();
+    const log = join(b.dir, `home-${uid}-${env.length}.log`);
+    const r = await launchShim({ id: 'home', bundle: b.bundle, stateDir: st, logPath: log, cgroupDirs: [], start: true });
+    b.track(r.pid);
+    assert.equal((await waitExit(st, 10_000)).exitCode, 0);
+    return logLines(log).map((l) => l.text).join('\n');
+  };
+  assert.equal(await homeOf(0, ['PATH=/bin']), '/root');
+  assert.equal(await homeOf(1000, ['PATH=/bin']), '/home/u');
+  assert.equal(await homeOf(4242, ['PATH=/bin']), '/');
+  assert.equal(await homeOf(0, ['PATH=/bin', 'HOME=/set']), '/set');
+});
