@@ -5,7 +5,8 @@
  * overlay lowerdirs: `.wh.NAME` becomes a character device 0/0 named NAME. An opaque directory
  * (`.wh..wh..opq`) would need the trusted.overlay.opaque xattr, which Node cannot set without an extra
  * package or tool; instead, after the layer is written, every name the lower layers hold in that
- * directory and this layer does not gets a 0/0 whiteout — the same merged view, made only with mknod.
+ * directory and this layer does not gets a 0/0 whiteout — the same merged view, made only with mknod
+ * (all whiteouts of a layer are made at its end, batched in a few shell runs: Node has no mknod).
  * That makes a layer directory depend on the layers under it, which is why it is keyed by chain id.
  *
  * Safety: entry names and hardlink targets with `..` are refused, and no entry is ever written through
@@ -141,6 +142,7 @@ class Extractor {
       const lower = lowerPath === undefined ? undefined : tryLstat(lowerPath);
       const p = this.abs(parts.slice(0, i));
       fs.mkdirSync(p);
+      if (this.ownWhiteouts.delete(rel)) this.opaque.add(rel); // a dir under this layer's own whiteout hides the lower one
       if (lower?.isDirectory()) {
         fs.lchownSync(p, lower.uid, lower.gid);
         fs.chmodSync(p, lower.mode & 0o7777);
@@ -193,6 +195,7 @@ class Extractor {
     if (st.isDirectory()) {
       fs.rmSync(p, { recursive: true, force: true });
       for (const d of [...this.realDirs]) if (d === rel || d.startsWith(`${rel}/`)) this.realDirs.delete(d);
+      for (const w of [...this.ownWhiteouts]) if (w.startsWith(`${rel}/`)) this.ownWhiteouts.delete(w);
     } else {
       fs.unlinkSync(p);
     }
@@ -227,10 +230,8 @@ class Extractor {
     if (base.startsWith(WHITEOUT_PREFIX)) {
       const hidden = [...parts.slice(0, -1), base.slice(WHITEOUT_PREFIX.length)];
       this.parents(hidden, e.name);
-      const p = this.abs(hidden);
-      this.clear(p, hidden.join('/'));
-      await this.mknod(p, 'c', 0, 0);
-      this.ownWhiteouts.add(hidden.join('/'));
+      this.clear(this.abs(hidden), hidden.join('/'));
+      this.ownWhiteouts.add(hidden.join('/')); // made in finish(), all in one batch
       return;
     }
     this.parents(parts, e.name);
@@ -299,17 +300,32 @@ class Extractor {
     }
   }
 
-  /** finish turns opaque markers into whiteouts and restores directory mtimes. */
+  /** mknodWhiteouts makes 0/0 character devices, many per process spawned (Node has no mknod). */
+  private async mknodWhiteouts(paths: string[]): Promise<void> {
+    for (let i = 0; i < paths.length; i += 256) {
+      const chunk = paths.slice(i, i + 256);
+      try {
+        await run('sh', ['-c', 'for p; do mknod "$p" c 0 0 || exit 1; done', 'sh', ...chunk]);
+      } catch (err) {
+        throw new ImageError('FLT_ERR_IMAGE_FORMAT', `${this.what}: making whiteouts failed (mknod needs root): ${(err as { stderr?: string }).stderr?.trim() ?? String(err)}`, { cause: err });
+      }
+    }
+  }
+
+  /** finish makes the whiteouts (own ones, and for opaque dirs every lower name), then restores dir mtimes. */
   async finish(): Promise<void> {
+    const whiteouts = new Set([...this.ownWhiteouts].map((rel) => path.join(this.root, rel)));
     for (const rel of this.opaque) {
+      const dir = path.join(this.root, rel);
+      if (!tryLstat(dir)?.isDirectory()) continue; // replaced later in this layer by a non-directory
       const names = new Set<string>();
       for (const lower of this.lowerDirsAt(rel)) {
         for (const n of await fsp.readdir(lower).catch(() => [] as string[])) names.add(n);
       }
-      const dir = path.join(this.root, rel);
       const own = new Set(await fsp.readdir(dir).catch(() => [] as string[]));
-      for (const n of [...names].sort()) if (!own.has(n)) await this.mknod(path.join(dir, n), 'c', 0, 0);
+      for (const n of names) if (!own.has(n)) whiteouts.add(path.join(dir, n));
     }
+    await this.mknodWhiteouts([...whiteouts].sort());
     const dirs = [...this.dirTimes].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
     for (const [rel, mtime] of dirs) {
       try {

@@ -137,3 +137,18 @@ test('a hardlink to a lower layer copies the file, never through a lower symlink
   }
   assert.deepEqual(await fsp.readdir(path.join(root, 'layers')), ['l1', 'l2']);
 });
+
+test('many whiteouts are made in batches; a path re-made under its own whiteout hides the lower one', async (t) => {
+  if (!requireRoot(t, 'mknod of whiteouts')) return;
+  const root = await tempDir('unpack');
+  t.after(() => fsp.rm(root, { recursive: true, force: true }));
+  const names = Array.from({ length: 600 }, (_, i) => `f${i}`);
+  const l1 = await unpack(root, 'l1', [dir('many'), ...names.map((n) => file(`many/${n}`, n)), dir('old'), file('old/f', 'f'), file('old/g', 'g')]);
+  const l2 = await unpack(root, 'l2', [...names.slice(0, 550).map((n) => whiteout('many', n)), whiteout('', 'old'), file('old/new', 'n')], [l1]);
+  const many = await fsp.readdir(path.join(l2, 'many'));
+  assert.equal(many.length, 550);
+  for (const n of many) assert.ok((await fsp.lstat(path.join(l2, 'many', n))).isCharacterDevice(), n);
+  assert.deepEqual((await fsp.readdir(path.join(l2, 'old'))).sort(), ['f', 'g', 'new']);
+  assert.ok((await fsp.lstat(path.join(l2, 'old/f'))).isCharacterDevice(), 'old/f hidden: old/ came back as an opaque directory');
+  assert.equal(await fsp.readFile(path.join(l2, 'old/new'), 'utf8'), 'n');
+});
