@@ -3,7 +3,7 @@
  * path (through nsenter), so that each network step is one process rather than one per command.
  */
 import { spawn, execFile } from 'node:child_process';
-import type { ShellCoprocess } from './shell-coprocess.js';
+import type { ShellPool } from './shell-coprocess.js';
 
 /** NetworkCommandError is a failed `ip` batch; its message carries the commands and ip's stderr. */
 export class NetworkCommandError extends Error {
@@ -80,7 +80,7 @@ export function hostThenNetnsScript(host: string[], netns: string, inside: strin
 }
 
 /** ipBatchHostThenNetns runs hostThenNetnsScript in the runtime's helper shell. */
-export async function ipBatchHostThenNetns(shell: ShellCoprocess, host: string[], netns: string, inside: string[]): Promise<void> {
+export async function ipBatchHostThenNetns(shell: ShellPool, host: string[], netns: string, inside: string[]): Promise<void> {
   const script = hostThenNetnsScript(host, netns, inside);
   try {
     await shell.run(script);

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { type Cidr, gatewayOf, parseCidr } from './cidr.js';
 import { HostLocalIpam, type Allocation } from './ipam.js';
 import { ipBatch, ipBatchHostThenNetns, ipJson, NetworkCommandError } from './ip-command.js';
-import { ShellCoprocess, ShellScriptError } from './shell-coprocess.js';
+import { ShellPool, type ShellScriptError } from './shell-coprocess.js';
 
 /** DEFAULT_BRIDGE is the bridge Flotilla's pods hang off. */
 export const DEFAULT_BRIDGE = 'flt0';
@@ -48,7 +48,7 @@ export class PodNetwork {
   readonly bridge: string;
   readonly ipam: HostLocalIpam;
   /** shell runs the per-sandbox `ip` work without forking the runtime each time. */
-  readonly shell = new ShellCoprocess();
+  readonly shell = new ShellPool(2);
   private cidr: Cidr | undefined;
   private bridgeReadyFor: string | undefined;
 

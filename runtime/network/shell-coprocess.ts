@@ -40,6 +40,11 @@ export class ShellCoprocess {
     });
   }
 
+  /** pending is how many scripts are running or waiting in this shell. */
+  get pending(): number {
+    return this.queue.length + (this.current ? 1 : 0);
+  }
+
   /** close ends the shell; queued scripts fail. */
   close(): void {
     this.child?.kill('SIGKILL');
@@ -105,5 +110,25 @@ export class ShellCoprocess {
     }
     this.buffer = '';
     this.next();
+  }
+}
+
+/** ShellPool spreads scripts over a few coprocesses, so concurrent sandboxes do not queue behind one shell. */
+export class ShellPool {
+  private readonly shells: ShellCoprocess[];
+
+  constructor(size = 2) {
+    this.shells = Array.from({ length: Math.max(1, size) }, () => new ShellCoprocess());
+  }
+
+  /** run executes the script in the least busy shell (see ShellCoprocess.run). */
+  run(script: string, timeoutMs?: number): Promise<string> {
+    const shell = this.shells.reduce((a, b) => (b.pending < a.pending ? b : a));
+    return shell.run(script, timeoutMs);
+  }
+
+  /** close ends every shell. */
+  close(): void {
+    for (const s of this.shells) s.close();
   }
 }

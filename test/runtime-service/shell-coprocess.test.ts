@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ShellCoprocess, ShellScriptError } from '../../runtime/network/shell-coprocess.js';
+import { ShellCoprocess, ShellPool, ShellScriptError } from '../../runtime/network/shell-coprocess.js';
 import { hostThenNetnsScript, NetworkCommandError } from '../../runtime/network/ip-command.js';
 
 test('ShellCoprocess runs scripts in order in one shell, reports failures, and survives its shell dying', async (t) => {
@@ -15,6 +15,13 @@ test('ShellCoprocess runs scripts in order in one shell, reports failures, and s
   await assert.rejects(sh.run('kill -9 $$'), ShellScriptError);
   assert.equal(await sh.run('echo back'), 'back\n', 'a new shell replaces a dead one');
   await assert.rejects(sh.run('sleep 5', 200), /timed out after 200 ms/);
+});
+
+test('ShellPool runs concurrent scripts in different shells', async (t) => {
+  const pool = new ShellPool(2);
+  t.after(() => pool.close());
+  const pids = await Promise.all([pool.run('sleep 0.2; echo $$'), pool.run('sleep 0.2; echo $$')]);
+  assert.notEqual(pids[0], pids[1], 'the second script did not queue behind the first');
 });
 
 test('hostThenNetnsScript builds two ip batches and refuses unsafe paths', () => {
