@@ -91,10 +91,7 @@ function assertSameView(ours: View, runc: View, label: string): void {
     const onlyRunc = b.filter((x) => !a.includes(x));
     if (onlyOurs.length || onlyRunc.length) diffs.push(`${what}: only ours ${JSON.stringify(onlyOurs)}, only runc ${JSON.stringify(onlyRunc)}`);
   };
-  // HOME is compared on its own (the HOME test below): runc derives it from the container's
-  // /etc/passwd when config.json sets none, and the native shim does not do that yet.
-  const noHome = (env: string[]): string[] => env.filter((e) => !e.startsWith('HOME='));
-  setDiff('environment', noHome(ours.env), noHome(runc.env));
+  setDiff('environment', ours.env, runc.env);
   setDiff('mounts (normalised)', ours.mounts, runc.mounts);
   assert.deepEqual(diffs, [], `${label}: what the process sees differs from runc`);
   assert.deepEqual(ours.mounts, runc.mounts);
@@ -161,7 +158,7 @@ test('conformance: a generated hardened bundle with a non-root user looks the sa
   assertSameView(ours, runc, 'generated bundle');
 });
 
-test('conformance: HOME comes from the container\'s /etc/passwd when config.json sets none, as under runc', { todo: 'the native shim does not set HOME yet (runc and crun do)' }, async (t) => {
+test('conformance: HOME comes from the container\'s /etc/passwd when config.json sets none, as under runc', async (t) => {
   if (!requireRoot(t) || !(await requireCommand(t, 'runc'))) return;
   const { ours, runc } = await compare(t, 'conf-home', (b) => {
     b.config.process.args = ['sh', '-c', 'env | sort | sed "s/^/env:/"'];
