@@ -140,6 +140,11 @@ test('get prints the server table aligned like kubectl, with -o wide, -l, -A, -o
   assert.equal(y.kind, 'Pod');
   assert.equal(y.metadata.name, 'get-1');
 
+  r = await flotctl(['get', 'pod', 'get-1', '-o', 'jsonpath={.metadata.name} {.status.phase}']);
+  assert.equal(r.out, 'get-1 Pending');
+  r = await flotctl(['get', 'pods', '-l', 'app=get', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}']);
+  assert.equal(r.out, 'get-1\n');
+
   r = await flotctl(['get', 'pods', '-l', 'app=get', '-o', 'json']);
   const j = JSON.parse(r.out) as { kind: string; items: Pod[] };
   assert.equal(j.kind, 'List');
