@@ -44,8 +44,12 @@ export class ImageStore {
   private chain: Promise<unknown> = Promise.resolve();
   private usage = { usedBytes: 0, inodesUsed: 0 };
 
+  readonly root: string;
+
   /** opts.mounter replaces runtime/native.ts for mounting (the default is the native runtime). */
-  constructor(readonly root: string, opts: { mounter?: Mounter } = {}) {
+  constructor(root: string, opts: { mounter?: Mounter } = {}) {
+    this.root = path.resolve(root);
+    root = this.root;
     this.blobs = new BlobStore(root);
     this.index = new ImageIndex(root);
     this.layerDir = path.join(root, 'layers');
