@@ -28,6 +28,10 @@ export class NodeColumns {
   nonZeroCpu = new Float64Array(0);
   nonZeroMemory = new Float64Array(0);
   podCount = new Float64Array(0);
+  /** freeCpu/freeMemory/freePods are allocatable minus requested, kept so the fit check reads one number per resource. */
+  freeCpu = new Float64Array(0);
+  freeMemory = new Float64Array(0);
+  freePods = new Float64Array(0);
   flags = new Uint8Array(0);
   /** labelsVersion changes when a node's labels change (plugins memoise label matches by it). */
   labelsVersion = new Uint32Array(0);
@@ -53,6 +57,9 @@ export class NodeColumns {
     this.nonZeroCpu = f64(this.nonZeroCpu);
     this.nonZeroMemory = f64(this.nonZeroMemory);
     this.podCount = f64(this.podCount);
+    this.freeCpu = f64(this.freeCpu);
+    this.freeMemory = f64(this.freeMemory);
+    this.freePods = f64(this.freePods);
     const flags = new Uint8Array(cap);
     flags.set(this.flags);
     this.flags = flags;
@@ -99,6 +106,9 @@ export class NodeColumns {
     this.nonZeroCpu[slot] = n.nonZeroCpu;
     this.nonZeroMemory[slot] = n.nonZeroMemory;
     this.podCount[slot] = n.podCount;
+    this.freeCpu[slot] = n.allocCpu - n.reqCpu;
+    this.freeMemory[slot] = n.allocMemory - n.reqMemory;
+    this.freePods[slot] = n.allocPods - n.podCount;
     this.flags[slot] =
       (n.ready && !n.unschedulable ? FLAG_SCHEDULABLE : 0) |
       (n.hardTaints.length > 0 ? FLAG_HARD_TAINTS : 0) |

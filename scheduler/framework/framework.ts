@@ -7,6 +7,7 @@
  */
 import type { NodeInfo } from '../node-info.js';
 import { Snapshot } from '../snapshot.js';
+import type { NodeColumns } from '../node-columns.js';
 import type { PodInfo } from '../pod-info.js';
 import { failureSummary } from '../summary.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorePluginName } from '../config.js';
@@ -75,6 +76,12 @@ export class Framework {
   private readonly skippedScores = new Set<string>();
   private readonly skippedFilters = new Set<string>();
   private readonly activeFilters: FilterPlugin[] = [];
+  private failed: Map<string, Status> | undefined;
+  private failedCols: NodeColumns | undefined;
+  /** reject records a node a filter turned down, for the failure summary; made once, not per cycle. */
+  private readonly reject = (slot: number, s: Status): void => {
+    (this.failed ??= new Map()).set(this.failedCols!.info(slot).name, s);
+  };
   private total = new Float64Array(0);
 
   constructor(opts: FrameworkOptions = {}) {
@@ -139,8 +146,9 @@ export class Framework {
     const batch = this.batch;
     let found = 0;
     let processed = 0;
-    let failed: Map<string, Status> | undefined;
-    const reject = (slot: number, s: Status) => void (failed ??= new Map()).set(cols.info(slot).name, s);
+    this.failed = undefined;
+    this.failedCols = cols;
+    const reject = this.reject;
     const start = this.nextStartNodeIndex % n;
     const nf = filters.length;
     while (processed < n && found < want) {
@@ -153,6 +161,8 @@ export class Framework {
       processed += size;
     }
     this.nextStartNodeIndex = (start + processed) % n;
+    const failed = this.failed as Map<string, Status> | undefined;
+    this.failed = undefined;
     if (found === 0) {
       const statuses = failed ?? new Map<string, Status>();
       return { kind: 'Unschedulable', message: failureSummary(n, statuses.values()), numAllNodes: n, nodeStatuses: statuses };
@@ -165,7 +175,7 @@ export class Framework {
     for (const p of this.preScores) if (p.preScore(state, pod, cols, feasible, found).code === 'Skip') skippedScores.add(p.name);
     if (this.total.length < found) this.total = new Float64Array(n);
     const total = this.total;
-    total.fill(0, 0, found);
+    let first = true;
     for (const ws of this.scores) {
       if (skippedScores.has(ws.plugin.name)) continue;
       if (ws.buf.length < found) ws.buf = new Float64Array(n);
@@ -173,8 +183,11 @@ export class Framework {
       ws.plugin.scoreMany(state, pod, cols, feasible, found, buf);
       ws.plugin.normalize?.(state, pod, buf, found);
       const w = ws.weight;
-      for (let i = 0; i < found; i++) total[i]! += buf[i]! * w;
+      if (first) for (let i = 0; i < found; i++) total[i] = buf[i]! * w;
+      else for (let i = 0; i < found; i++) total[i]! += buf[i]! * w;
+      first = false;
     }
+    if (first) total.fill(0, 0, found);
 
     // Select: the highest total; among equals one at random, so equal nodes share the load.
     let max = total[0]!;

@@ -101,7 +101,8 @@ export function defaultNormalize(scores: Float64Array, count: number, reverse: b
     return;
   }
   for (let i = 0; i < count; i++) {
-    const s = Math.floor((MAX_NODE_SCORE * scores[i]!) / max);
+    const v = scores[i]!;
+    const s = v === 0 ? 0 : Math.floor((MAX_NODE_SCORE * v) / max);
     scores[i] = reverse ? MAX_NODE_SCORE - s : s;
   }
 }

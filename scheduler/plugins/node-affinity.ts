@@ -27,30 +27,44 @@ export function nodeMatchesPod(pod: PodInfo, labels: Readonly<Record<string, str
 export class NodeAffinity {
   readonly name = 'NodeAffinity';
 
-  // Label matches are memoised per node slot, keyed by the pod's (interned) constraints and the
-  // node's labels version: pods of one workload share constraints, so most checks are one compare.
+  // Label matches are memoised per node slot, keyed by the pod's constraints (interned to a small
+  // number) and the node's labels version: pods of one workload share constraints, so most checks
+  // are two integer compares.
   private memoCols: NodeColumns | undefined;
-  private memoKey: (string | undefined)[] = [];
+  private memoKey = new Int32Array(0);
   private memoVersion = new Uint32Array(0);
   private memoResult = new Uint8Array(0);
-  private readonly interned = new Map<string, string>();
-  /** cycleKey is the interned constraints of the pod in this cycle ('' when it has none). */
-  private cycleKey = '';
+  private readonly interned = new Map<string, number>();
+  /** cycleKey is the interned constraints of the pod in this cycle (0 when it has none). */
+  private cycleKey = 0;
 
   preFilter(_state: CycleState, pod: PodInfo): Status {
     const spec = pod.pod.spec;
-    const hasSelector = spec.nodeSelector !== undefined && Object.keys(spec.nodeSelector).length > 0;
+    let hasSelector = false;
+    for (const _ in spec.nodeSelector ?? {}) {
+      hasSelector = true;
+      break;
+    }
     const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
     if (!hasSelector && required === undefined) {
-      this.cycleKey = '';
+      this.cycleKey = 0;
       return SKIP;
     }
-    const key = JSON.stringify([spec.nodeSelector ?? null, required ?? null]);
+    let key: string;
+    if (required === undefined) {
+      // The common case, a nodeSelector alone: a cheap key of its pairs in order.
+      key = 'S';
+      for (const k in spec.nodeSelector) key += `${k}\u0000${spec.nodeSelector[k]}\u0001`;
+    } else key = JSON.stringify([spec.nodeSelector ?? null, required]);
     let k = this.interned.get(key);
     if (k === undefined) {
-      if (this.interned.size >= 10_000) this.interned.clear();
-      this.interned.set(key, key);
-      k = key;
+      if (this.interned.size >= 100_000) {
+        // Start over (rare): forget every memo, since the numbers will be handed out again.
+        this.interned.clear();
+        this.memoKey.fill(0);
+      }
+      k = this.interned.size + 1;
+      this.interned.set(key, k);
     }
     this.cycleKey = k;
     return SUCCESS;
@@ -62,12 +76,18 @@ export class NodeAffinity {
 
   filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
     if (this.memoCols !== cols || this.memoVersion.length < cols.labelsVersion.length) {
-      if (this.memoCols !== cols) this.memoKey = [];
+      const len = cols.labelsVersion.length;
+      const keep = this.memoCols === cols;
       this.memoCols = cols;
-      const v = new Uint32Array(cols.labelsVersion.length);
-      const r = new Uint8Array(cols.labelsVersion.length);
-      v.set(this.memoVersion.subarray(0, Math.min(this.memoVersion.length, v.length)));
-      r.set(this.memoResult.subarray(0, Math.min(this.memoResult.length, r.length)));
+      const key = new Int32Array(len);
+      const v = new Uint32Array(len);
+      const r = new Uint8Array(len);
+      if (keep) {
+        key.set(this.memoKey);
+        v.set(this.memoVersion);
+        r.set(this.memoResult);
+      }
+      this.memoKey = key;
       this.memoVersion = v;
       this.memoResult = r;
     }
@@ -80,7 +100,7 @@ export class NodeAffinity {
     for (let i = 0; i < count; i++) {
       const s = slots[i]!;
       let ok: boolean;
-      if (key !== '' && memoKey[s] === key && memoVersion[s] === versions[s]) ok = memoResult[s] === 1;
+      if (key !== 0 && memoKey[s] === key && memoVersion[s] === versions[s]) ok = memoResult[s] === 1;
       else {
         ok = this.filter(state, pod, cols.info(s)) === SUCCESS;
         memoKey[s] = key;

@@ -72,16 +72,14 @@ export class NodeResourcesFit {
   }
 
   filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
-    const { flags, podCount, allocPods, allocCpu, reqCpu, allocMemory, reqMemory } = cols;
-    const cpu = pod.cpu;
-    const mem = pod.memory;
+    const { flags, freePods, freeCpu, freeMemory } = cols;
+    // A request of 0 always fits that resource (as in `insufficient`).
+    const cpu = pod.cpu > 0 ? pod.cpu : -Infinity;
+    const mem = pod.memory > 0 ? pod.memory : -Infinity;
     let k = 0;
     for (let i = 0; i < count; i++) {
       const s = slots[i]!;
-      const fitsHere = (flags[s]! & FLAG_INVALID) === 0 &&
-        podCount[s]! + 1 <= allocPods[s]! &&
-        (cpu <= 0 || cpu <= allocCpu[s]! - reqCpu[s]!) &&
-        (mem <= 0 || mem <= allocMemory[s]! - reqMemory[s]!);
+      const fitsHere = freePods[s]! >= 1 && cpu <= freeCpu[s]! && mem <= freeMemory[s]! && (flags[s]! & FLAG_INVALID) === 0;
       if (fitsHere) slots[k++] = s;
       else reject(s, this.filter(state, pod, cols.info(s)));
     }
