@@ -19,7 +19,7 @@ export const usage = `Usage: flotctl get KIND [NAME...] [options]
 Print objects. KIND is a plural, singular or short name (pods, pod, po; nodes; deployments ...).
 
 Options:
-  -o, --output FORMAT      wide | yaml | json | name
+  -o, --output FORMAT      wide | yaml | json | name | jsonpath=TEMPLATE
   -l, --selector SELECTOR  label selector (app=web,tier!=db)
       --field-selector SEL field selector (spec.nodeName=node-1, status.phase=Running)
   -w, --watch              after printing, print a line for every change
