@@ -243,6 +243,24 @@ test('a watch that goes silent (a link cut without a reset) is abandoned after i
   assert.deepEqual(seen.map((s) => `${s.type}:${s.name}`), ['add:silent-1']);
 });
 
+test('resyncMs re-delivers every cached object as an update with the same object; a throwing handler does not stop the informer', async (t) => {
+  await client.create('pods', pod('resync-1', { inf: 'resync' }), 'default');
+  const errors: unknown[] = [];
+  const inf = new Informer<Pod>(client, 'pods', { namespace: 'default', labelSelector: 'inf=resync', resyncMs: 150, onError: (e) => errors.push(e) });
+  t.after(() => inf.stop());
+  let resyncs = 0;
+  inf.on('update', (oldObj, newObj) => {
+    if (oldObj === newObj) resyncs++;
+    throw new Error('handler bug');
+  });
+  const seen = record(inf);
+  await startWithin(inf, 15_000);
+  await waitFor('two resyncs', () => resyncs >= 2, 5000);
+  assert.ok(errors.some((e) => (e as Error).message === 'handler bug'), 'the handler error is reported');
+  await client.create('pods', pod('resync-2', { inf: 'resync' }), 'default');
+  await waitFor('a new pod after the throwing handler', () => seen.some((s) => s.type === 'add' && s.name === 'resync-2'));
+});
+
 test('a watch from a compacted revision (after an API server restart) is 410: the informer relists and delivers the difference', async (t) => {
   const { startApiServer } = await import('../../apiserver/server.js');
   const { Etcd3 } = await import('etcd3');
