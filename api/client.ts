@@ -11,79 +11,11 @@ import { ClientError, statusErrorFromBody } from './client-errors.js';
 import { collectionPath, objectPath, resourceByName, type ResourceInfo } from './resources.js';
 import type { Binding, KubeObject, List, Scale, Status, Table, WatchEvent } from './types.js';
 import type { ClientConfig } from './config.js';
+import type { ApiClientOptions, DeleteOptions, ListOptions, LogOptions, ResourceRef, TableOptions, WatchHandle, WatchOptions } from './client-types.js';
 
 export { ApiError, StatusError, ClientError, isNotFound, isConflict, isAlreadyExists, isGone, isInvalid, isRetryable } from './client-errors.js';
 
-/** ApiClientOptions configures one client: where the server is and how to trust and authenticate to it. */
-export interface ApiClientOptions {
-  server: string;
-  token?: string;
-  /** PEM of the CA that signed the server's certificate. */
-  ca?: string | Buffer;
-  insecureSkipTLSVerify?: boolean;
-  userAgent?: string;
-  /** Timeout of a non-streaming request, in ms (default 30 s). */
-  timeoutMs?: number;
-}
-
-/** ResourceRef is a ResourceInfo or what a user types for one ("pods", "po", "Pod"). */
-export type ResourceRef = ResourceInfo | string;
-
-/** ListOptions narrow a list or watch. */
-export interface ListOptions {
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continue?: string;
-  resourceVersion?: string;
-}
-
-/** WatchOptions are ListOptions plus where to start and how long to stay. */
-export interface WatchOptions {
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  resourceVersion?: string;
-  allowWatchBookmarks?: boolean;
-  timeoutSeconds?: number;
-  /** Abort the stream when no byte arrived for this long (guards against silently cut links). */
-  idleTimeoutMs?: number;
-}
-
-/** WatchHandle stops a watch; `done` settles when the stream ends (rejects on an HTTP or transport error). */
-export interface WatchHandle {
-  stop(): void;
-  done: Promise<void>;
-}
-
-/** DeleteOptions are Kubernetes' delete options, sent both as query and body. */
-export interface DeleteOptions {
-  namespace?: string;
-  gracePeriodSeconds?: number;
-  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
-  preconditions?: { uid?: string; resourceVersion?: string };
-}
-
-/** TableOptions select what a server-side Table shows. */
-export interface TableOptions {
-  namespace?: string;
-  name?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  /** Keep the columns of priority > 0 (kubectl's -o wide); without it they are dropped. */
-  wide?: boolean;
-}
-
-/** LogOptions are the query parameters of pods/NAME/log. */
-export interface LogOptions {
-  container?: string;
-  follow?: boolean;
-  tailLines?: number;
-  timestamps?: boolean;
-  previous?: boolean;
-  sinceSeconds?: number;
-}
+export type { ApiClientOptions, ResourceRef, ListOptions, WatchOptions, WatchHandle, DeleteOptions, TableOptions, LogOptions } from './client-types.js';
 
 /** TABLE_ACCEPT is the Accept header that asks the server for a meta.k8s.io/v1 Table. */
 export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io';
