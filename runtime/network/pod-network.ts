@@ -51,6 +51,7 @@ export class PodNetwork {
   readonly shell = new ShellPool(2);
   private cidr: Cidr | undefined;
   private bridgeReadyFor: string | undefined;
+  private ensuring: Promise<void> | undefined;
 
   constructor(ipamDir: string, options: { bridge?: string; podCidr?: string } = {}) {
     this.bridge = options.bridge ?? DEFAULT_BRIDGE;
@@ -76,7 +77,16 @@ export class PodNetwork {
   }
 
   /** ensureBridge creates the bridge with the gateway address if missing and turns IP forwarding on. */
-  async ensureBridge(): Promise<void> {
+  ensureBridge(): Promise<void> {
+    if (this.bridgeReady()) return Promise.resolve();
+    // Concurrent sandboxes share one setup rather than racing to add the same address.
+    this.ensuring ??= this.setUpBridge().finally(() => {
+      this.ensuring = undefined;
+    });
+    return this.ensuring;
+  }
+
+  private async setUpBridge(): Promise<void> {
     const cidr = this.cidr;
     if (!cidr) throw new NetworkNotConfiguredError();
     if (this.bridgeReady()) return;
@@ -92,7 +102,7 @@ export class PodNetwork {
       addr_info?: { local: string; prefixlen: number }[];
     }[];
     const has = addrs.some((a) => a.addr_info?.some((i) => `${i.local}/${i.prefixlen}` === gw));
-    const cmds = has ? [] : [`addr add ${gw} dev ${this.bridge}`];
+    const cmds = has ? [] : [`addr replace ${gw} dev ${this.bridge}`];
     cmds.push(`link set ${this.bridge} up`);
     await ipBatch(cmds);
     writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');

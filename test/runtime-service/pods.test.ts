@@ -230,6 +230,22 @@ test('runtime service: pods, containers, networking and cleanup over gRPC', asyn
     await rejectsWith(c.containerStatus({ containerId: fails }), GrpcStatus.NOT_FOUND, /not found/);
   });
 
+  await t.test('concurrent sandboxes get distinct IPs and are removed concurrently', async () => {
+    const made = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+      const cfg = pod(`burst-${i}`);
+      const { podSandboxId } = await c.runPodSandbox({ config: cfg });
+      await run(podSandboxId, cfg, ctr('sleep', ['sleep', '3600']));
+      return podSandboxId;
+    }));
+    const ips = await Promise.all(made.map(async (id) => (await c.podSandboxStatus({ podSandboxId: id })).status.network!.ip));
+    assert.equal(new Set(ips).size, 6, `distinct IPs: ${ips.join(' ')}`);
+    await Promise.all(made.map(async (id) => {
+      await c.stopPodSandbox({ podSandboxId: id });
+      await c.removePodSandbox({ podSandboxId: id });
+    }));
+    for (const ip of ips) assert.ok(!h.ipamAllocations().includes(ip), `${ip} released`);
+  });
+
   await t.test('StopPodSandbox kills containers and frees the network; RemovePodSandbox leaves nothing', async () => {
     const ipA = (await c.podSandboxStatus({ podSandboxId: a })).status.network!.ip;
     await c.stopPodSandbox({ podSandboxId: a });
