@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, { module: string; summary: string }> = {
   scale: { module: './flotctl/scale.js', summary: 'set the replicas of a deployment or replicaset' },
   rollout: { module: './flotctl/rollout.js', summary: 'rollout status|history|undo of a deployment' },
   'api-resources': { module: './flotctl/api-resources.js', summary: 'list the kinds the API serves' },
+  version: { module: './flotctl/version.js', summary: 'print the client and server versions' },
 };
 
 function usage(): string {

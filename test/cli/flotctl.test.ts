@@ -263,6 +263,9 @@ test('--server and --token work without a config file', async () => {
   const r = await flotctl(['get', 'ns', 'default', '--server', cp.url, '--token', cp.token, '--certificate-authority', caFile], { env: { FLOTILLA_CONFIG: undefined, HOME: dir } });
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^default +Active/m);
+  const v = await flotctl(['version']);
+  assert.equal(v.code, 0, v.err);
+  assert.match(v.out, /^Client Version: v\d+\.\d+\.\d+\nServer Version: v\d+\.\d+\.\d+/);
 });
 
 test('delete of a bound pod waits for its node; --timeout says what it waited for; --force --grace-period=0 removes it', async () => {
