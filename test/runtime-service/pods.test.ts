@@ -141,6 +141,10 @@ test('runtime service: pods, containers, networking and cleanup over gRPC', asyn
     const r = await exec(client, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
     assert.deepEqual(r, { out: 'out\n', err: 'err\n', code: 3 });
     await rejectsWith(c.execSync({ containerId: client, cmd: [] }), GrpcStatus.INVALID_ARGUMENT, /cmd/);
+    const t0 = Date.now();
+    await rejectsWith(c.execSync({ containerId: client, cmd: ['sleep', '30'], timeout: 1 }), GrpcStatus.DEADLINE_EXCEEDED, /timed out after 1s/);
+    assert.ok(Date.now() - t0 < 10_000, 'the timeout cut the command short');
+    assert.doesNotMatch((await exec(client, ['ps'])).out, /sleep 30/, 'the timed-out command was killed');
   });
 
   await t.test('status, stats, list filters and duplicate names', async () => {
