@@ -19,6 +19,7 @@ const NS = resourceByKind('Namespace')!;
 export class NamespaceCache {
   private readonly known = new Map<string, Namespace>();
   private unsubscribe?: () => void;
+  private stopped = false;
 
   constructor(private readonly storage: Storage) {}
 
@@ -33,13 +34,33 @@ export class NamespaceCache {
       const made = await this.storage.create(NS, ns);
       if (made) this.known.set(name, made);
     }
+    await this.follow(hub, revision);
+  }
+
+  private async follow(hub: WatchHub, revision: number): Promise<void> {
     this.unsubscribe = await hub.subscribe(NS, revision, {
       event: (e) => {
         if (e.type === 'delete') this.known.delete(e.obj.metadata.name!);
         else this.known.set(e.obj.metadata.name!, e.obj as Namespace);
       },
-      end: () => undefined,
+      end: () => {
+        // The watch source restarted: reload and follow again, a moment later.
+        if (this.stopped) return;
+        setTimeout(() => void this.reload(hub), 200).unref();
+      },
     });
+  }
+
+  private async reload(hub: WatchHub): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const { items, revision } = await this.storage.list<Namespace>(NS);
+      this.known.clear();
+      for (const ns of items) this.known.set(ns.metadata.name!, ns);
+      await this.follow(hub, Number(revision));
+    } catch {
+      setTimeout(() => void this.reload(hub), 1000).unref();
+    }
   }
 
   /** note records a namespace the server just wrote, before its watch event arrives. */
@@ -75,6 +96,7 @@ export class NamespaceCache {
 
   /** stop leaves the namespaces watch. */
   stop(): void {
+    this.stopped = true;
     this.unsubscribe?.();
   }
 }

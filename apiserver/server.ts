@@ -116,6 +116,16 @@ function buildHandler(ctx: ApiContext, auth: Authenticator, log: Logger, serverA
   };
 }
 
+/** cappedBackoff is an exponential backoff (first, doubling, at most max ms) for etcd3's watch reconnects, whose default waits up to 30 s. */
+interface Backoff {
+  duration: number;
+  next(): Backoff;
+}
+function cappedBackoff(first: number, max: number): Backoff {
+  const at = (d: number): Backoff => ({ duration: d, next: () => at(Math.min(d * 2, max)) });
+  return at(first);
+}
+
 /** startApiServer starts the API server and resolves once it accepts HTTPS requests. */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:6443');
@@ -130,7 +140,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     endpoints = ownEtcd.endpoints;
     log.info({ endpoints, pid: ownEtcd.pid }, 'started own etcd');
   }
-  const etcd = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
+  const etcd = new Etcd3({ hosts: endpoints, dialTimeout: 5000, faultHandling: { watchBackoff: cappedBackoff(100, 2000) } });
   const storage = new Storage(etcd);
   const hub = new WatchHub(etcd);
   const namespaces = new NamespaceCache(storage);

@@ -30,7 +30,8 @@ export interface Subscriber {
   end(reason: string, gone: boolean): void;
 }
 
-const BUFFER_MAX = 20000;
+/** BUFFER_MAX bounds the events kept per resource; older resumes are served by etcd itself. */
+const BUFFER_MAX = 8000;
 
 /** LazyEvent keeps the raw values and parses them only when a subscriber reads them (most creates have no watcher). */
 class LazyEvent implements ChangeEvent {
@@ -97,10 +98,31 @@ export class ResourceHub {
       .startRevision(String(this.startRevision + 1))
       .create();
     this.watcher.on('data', (res) => this.dispatch(toEvents(res as any)));
-    this.watcher.on('error', (err) => {
-      for (const s of [...this.subs]) s.end(`watch source failed: ${err.message}`, false);
-      this.subs.clear();
-    });
+    this.watcher.on('error', (err) => void this.restart(err.message));
+  }
+
+  /**
+   * restart recovers from a failed etcd watch (etcd compacted past us while disconnected, or
+   * cancelled it): every subscriber is ended so it resumes or relists, and the hub starts again
+   * from the current revision with an empty buffer.
+   */
+  private async restart(reason: string): Promise<void> {
+    for (const s of [...this.subs]) s.end(`watch source failed: ${reason}`, /compacted/.test(reason));
+    this.subs.clear();
+    if (this.closed) return;
+    for (let delay = 100; !this.closed; delay = Math.min(delay * 2, 5000)) {
+      try {
+        const res = await this.etcd.get(`${resourcePrefix(this.resource)}\u0000`).exec();
+        const now = Number(res.header.revision);
+        this.buffer = [];
+        this.startRevision = now;
+        this.lastRevision = now;
+        await this.start();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   private dispatch(events: ChangeEvent[]): void {
@@ -140,7 +162,8 @@ export class ResourceHub {
     this.closed = true;
     for (const s of [...this.subs]) s.end('server shutting down', false);
     this.subs.clear();
-    await this.watcher?.cancel().catch(() => undefined);
+    // etcd3's cancel waits for etcd's answer; on a sick connection do not wait for ever.
+    await Promise.race([this.watcher?.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
   }
 }
 
