@@ -26,6 +26,7 @@ import { RouteManager } from './routes.js';
 import { ensureRuntime } from './runtime-launcher.js';
 import { RuntimeView } from './runtime-view.js';
 import { RuntimeWatcher } from './runtime-watcher.js';
+import { warmUpRuntime } from './runtime-warmup.js';
 import { StartLimiter } from './start-limiter.js';
 
 /** DEFAULT_AGENT_ROOT is where the agent keeps pod logs (and the runtime it starts, its state). */
@@ -118,6 +119,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const runtime = rt.client;
     cleanups.push(() => runtime.close());
     const version = await runtime.version({});
+    await warmUpRuntime(runtime, rootDir);
     const events = new EventRecorder(client, { host: nodeName, onError: (e) => log.debug({ err: (e as Error).message }, 'event not recorded') });
     cleanups.push(() => events.close());
 
