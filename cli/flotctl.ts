@@ -19,6 +19,11 @@ export const COMMANDS: Record<string, { module: string; summary: string }> = {
   scale: { module: './flotctl/scale.js', summary: 'set the replicas of a deployment or replicaset' },
   rollout: { module: './flotctl/rollout.js', summary: 'rollout status|history|undo of a deployment' },
   'api-resources': { module: './flotctl/api-resources.js', summary: 'list the kinds the API serves' },
+  wait: { module: './flotctl/wait.js', summary: 'wait for a condition on objects (or their deletion)' },
+  label: { module: './flotctl/label.js', summary: 'set or remove labels of an object' },
+  annotate: { module: './flotctl/annotate.js', summary: 'set or remove annotations of an object' },
+  cordon: { module: './flotctl/cordon.js', summary: 'mark a node unschedulable' },
+  uncordon: { module: './flotctl/uncordon.js', summary: 'mark a node schedulable again' },
   version: { module: './flotctl/version.js', summary: 'print the client and server versions' },
 };
 

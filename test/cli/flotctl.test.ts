@@ -389,3 +389,45 @@ test('flotctl describe prints what the real kubectl describe prints (pod with ev
     assert.equal(ages(f!.out), ages(k!.out), `flotctl ${args.join(' ')} differs from kubectl`);
   }
 });
+
+test('label, annotate, cordon, uncordon and wait change and watch objects as kubectl does', async () => {
+  await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lbl-1', labels: { app: 'lbl' } }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'default');
+  let r = await flotctl(['label', 'pod', 'lbl-1', 'tier=web', 'app-']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'pod/lbl-1 labeled\n');
+  assert.deepEqual((await client.get('pods', 'lbl-1', 'default')).metadata.labels, { tier: 'web' });
+  r = await flotctl(['label', 'pod/lbl-1', 'tier=db']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /'tier' already has a value \(web\), and --overwrite is false/);
+  r = await flotctl(['label', 'pod/lbl-1', 'tier=db', '--overwrite']);
+  assert.equal(r.code, 0, r.err);
+  r = await flotctl(['annotate', 'pod', 'lbl-1', 'note=hello world']);
+  assert.equal(r.out, 'pod/lbl-1 annotated\n');
+  assert.equal((await client.get('pods', 'lbl-1', 'default')).metadata.annotations?.note, 'hello world');
+
+  await client.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'wait-node' }, spec: {} } as unknown as Pod);
+  r = await flotctl(['cordon', 'wait-node']);
+  assert.equal(r.out, 'node/wait-node cordoned\n');
+  assert.equal((await client.get<import('../../api/types.js').Node>('nodes', 'wait-node')).spec?.unschedulable, true);
+  r = await flotctl(['cordon', 'wait-node']);
+  assert.equal(r.out, 'node/wait-node already cordoned\n');
+  r = await flotctl(['uncordon', 'node/wait-node']);
+  assert.equal(r.out, 'node/wait-node uncordoned\n');
+  assert.equal((await client.get<import('../../api/types.js').Node>('nodes', 'wait-node')).spec?.unschedulable, undefined);
+
+  r = await flotctl(['wait', 'pod/lbl-1', '--for=condition=PodScheduled', '--timeout', '1s']);
+  assert.equal(r.code, 1);
+  assert.equal(r.err, 'error: timed out waiting for the condition on pods/lbl-1\n');
+  const waiting = flotctl(['wait', 'pod/lbl-1', '--for=condition=PodScheduled', '--timeout', '15s']);
+  await client.bind('default', 'lbl-1', 'wait-node');
+  r = await waiting;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'pod/lbl-1 condition met\n');
+  r = await flotctl(['wait', 'pod', 'lbl-1', '--for=jsonpath={.spec.nodeName}=wait-node', '--timeout', '5s']);
+  assert.equal(r.out, 'pod/lbl-1 condition met\n');
+  const gone = flotctl(['wait', 'pod/lbl-1', '--for=delete', '--timeout', '15s']);
+  await client.delete('pods', 'lbl-1', { namespace: 'default', gracePeriodSeconds: 0 });
+  r = await gone;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'pod/lbl-1 deleted\n');
+});
