@@ -24,6 +24,7 @@ export const COMMANDS: Record<string, { module: string; summary: string }> = {
   annotate: { module: './flotctl/annotate.js', summary: 'set or remove annotations of an object' },
   cordon: { module: './flotctl/cordon.js', summary: 'mark a node unschedulable' },
   uncordon: { module: './flotctl/uncordon.js', summary: 'mark a node schedulable again' },
+  drain: { module: './flotctl/drain.js', summary: 'cordon a node and delete its pods' },
   version: { module: './flotctl/version.js', summary: 'print the client and server versions' },
 };
 

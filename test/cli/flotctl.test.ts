@@ -431,3 +431,17 @@ test('label, annotate, cordon, uncordon and wait change and watch objects as kub
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, 'pod/lbl-1 deleted\n');
 });
+
+test('drain cordons the node and deletes its pods, refusing unmanaged pods without --force', async () => {
+  await client.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'drain-node' }, spec: {} } as unknown as Pod);
+  await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'drain-1' }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'default');
+  await client.bind('default', 'drain-1', 'drain-node');
+  let r = await flotctl(['drain', 'drain-node']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /cannot delete Pods that declare no controller \(use --force to override\): default\/drain-1/);
+  // Without an agent on the node the pod only goes with grace 0.
+  r = await flotctl(['drain', 'drain-node', '--force', '--grace-period', '0']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'node/drain-node already cordoned\nevicting pod default/drain-1\npod/drain-1 evicted\nnode/drain-node drained\n');
+  await assert.rejects(client.get('pods', 'drain-1', 'default'), /not found/);
+});
