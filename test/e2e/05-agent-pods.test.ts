@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
-import type { Lease, Node, Pod } from '../../api/types.js';
+import type { Event, Lease, Node, Pod } from '../../api/types.js';
 import { requireRoot } from '../helpers/root.js';
 import { busyboxPod, getPod, startAgentNode, waitFor, type AgentNode } from './05-agent-harness.js';
 
@@ -44,6 +44,15 @@ async function podWhere(n: AgentNode, name: string, what: string, ok: (p: Pod) =
     const p = await getPod(n.client, name).catch(() => undefined);
     throw new Error(`${(e as Error).message}\nlast status: ${JSON.stringify(p?.status)}\nagent log tail:\n${n.agentLog().slice(-2000)}`);
   }
+}
+
+/** eventReasons waits until a pod has events with all the wanted reasons, and returns them. */
+async function eventReasons(n: AgentNode, pod: string, wanted: string[]): Promise<string[]> {
+  return waitFor(`events ${wanted.join(', ')} for pod ${pod}`, async () => {
+    const evs = await n.client.list<Event>('events', { namespace: 'default' });
+    const reasons = evs.items.filter((e) => e.involvedObject.name === pod).map((e) => e.reason ?? '');
+    return wanted.every((w) => reasons.includes(w)) ? reasons : undefined;
+  }, 10_000, 200);
 }
 
 async function readAll(s: Readable): Promise<string> {
@@ -90,6 +99,7 @@ test('apply → Running with a pod IP; exit codes and OOMKilled are reported', {
   for (const c of ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']) {
     assert.equal(run.status!.conditions!.find((x) => x.type === c)?.status, 'True', c);
   }
+  await eventReasons(n, 'run', ['Created', 'Started']);
 
   const done0 = await podWhere(n, 'done0', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
   assert.equal(done0.status!.containerStatuses![0]!.state.terminated?.exitCode, 0);
@@ -115,6 +125,7 @@ test('a crashing container backs off: CrashLoopBackOff with a growing restartCou
   // The next attempt waits out the 10 s backoff; then the count grows.
   const later = await podWhere(n, 'crash', 'restartCount to grow', (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > first.restartCount, 20_000);
   assert.equal(later.status?.phase, 'Running');
+  await eventReasons(n, 'crash', ['BackOff']);
   const prev = await readAll(await n.client.logs('default', 'crash', { previous: true }));
   assert.equal(prev, 'attempt\n');
 });
@@ -129,6 +140,7 @@ test('a failing liveness probe restarts the container', { skip }, async (t) => {
   const p = await podWhere(n, 'live', 'a restart after the liveness probe fails', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 20_000);
   const cs = p.status!.containerStatuses![0]!;
   assert.ok(cs.lastState?.terminated, 'the killed attempt shows as the last state');
+  await eventReasons(n, 'live', ['Unhealthy', 'Killing']);
 });
 
 test('readiness gates Ready (httpGet), behind a startup probe (tcpSocket)', { skip }, async (t) => {
