@@ -30,7 +30,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 const NODES = Number(process.env.BENCH_SCHED_NODES ?? 1000);
 const PODS = Number(process.env.BENCH_SCHED_PODS ?? 10_000);
 const CREATE_CONCURRENCY = 32;
-const BIND_CONCURRENCY = defaultConfig().bindConcurrency;
+const BIND_CONCURRENCY = Number(process.env.BENCH_SCHED_BIND_CONCURRENCY ?? defaultConfig().bindConcurrency);
 const OWNERS = 100;
 
 const round = (n: number, d = 0) => Math.round(n * 10 ** d) / 10 ** d;
@@ -165,7 +165,7 @@ async function endToEnd(): Promise<{ bindsPerS: number; rawPerS: number }> {
     // The scheduler's informers start now, while the cluster has no pods: the API server cannot yet
     // answer a list of 10,000 pods (its etcd client refuses replies over 4 MiB), so the pods reach
     // the scheduler's queue through the watch as they are created. Scheduling starts after.
-    const scheduler = new Scheduler({ binder: c, events: c, config: defaultConfig() });
+    const scheduler = new Scheduler({ binder: c, events: c, config: { ...defaultConfig(), bindConcurrency: BIND_CONCURRENCY } });
     const informers = await startInformers(c, scheduler);
     stopScheduler = async () => {
       await scheduler.pause();

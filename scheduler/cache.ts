@@ -8,7 +8,7 @@
  */
 import type { Node, Pod } from '../api/types.js';
 import { NodeInfo } from './node-info.js';
-import { isTerminal, newPodInfo, podKey, type PodInfo } from './pod-info.js';
+import { isTerminal, podKey, type PodInfo, updatePodInfo } from './pod-info.js';
 import { Snapshot } from './snapshot.js';
 
 interface PodState {
@@ -87,7 +87,7 @@ export class SchedulerCache {
     if (!nodeName || isTerminal(pod)) return this.removePodKey(key);
     const prev = this.pods.get(key);
     if (prev && !prev.assumed && prev.info.pod === pod) return false;
-    const info = newPodInfo(pod);
+    const info = updatePodInfo(prev?.info, pod);
     let freed = false;
     if (prev) {
       const prevInfo = this.infos.get(prev.nodeName);

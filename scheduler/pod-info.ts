@@ -36,6 +36,8 @@ export interface PodInfo {
   readonly priority: number;
   /** invalid explains why the pod's resources could not be read (a bad quantity), or is undefined. */
   readonly invalid: string | undefined;
+  /** signature is resourceSignature(pod), so a new version of the pod can reuse these numbers. */
+  readonly signature: string;
 }
 
 /** podKey is the queue and cache key of a pod: "namespace/name". */
@@ -108,7 +110,32 @@ export function newPodInfo(pod: Readonly<Pod>): PodInfo {
     ownerUid: controllerUid(pod),
     priority: pod.spec?.priority ?? 0,
     invalid,
+    signature: resourceSignature(pod),
   };
+}
+
+/**
+ * updatePodInfo gives the PodInfo of a new version of a pod, reusing the numbers of the previous
+ * version when it is the same pod (same uid): a pod's containers and their resources do not change
+ * after creation, so a status update or a binding needs no quantity parsing.
+ */
+export function updatePodInfo(prev: PodInfo | undefined, pod: Readonly<Pod>): PodInfo {
+  if (!prev || !prev.pod.metadata.uid || prev.pod.metadata.uid !== pod.metadata.uid) return newPodInfo(pod);
+  const signature = resourceSignature(pod);
+  if (signature !== prev.signature) return newPodInfo(pod);
+  return { ...prev, pod, priority: pod.spec?.priority ?? 0, ownerUid: controllerUid(pod) };
+}
+
+/** resourceSignature is the text of everything PodInfo's numbers come from (requests, limits, host ports), to tell when they change. */
+export function resourceSignature(pod: Readonly<Pod>): string {
+  let sig = '';
+  for (const c of pod.spec?.containers ?? []) {
+    const r = c.resources;
+    sig += `${r?.requests?.cpu ?? ''}|${r?.requests?.memory ?? ''}|${r?.limits?.cpu ?? ''}|${r?.limits?.memory ?? ''}|`;
+    for (const p of c.ports ?? []) if (p.hostPort) sig += `${p.protocol ?? 'TCP'}/${p.hostPort},`;
+    sig += ';';
+  }
+  return sig;
 }
 
 /** isTerminal tells whether a pod has finished (Succeeded/Failed) and so no longer holds node resources. */

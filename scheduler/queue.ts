@@ -196,6 +196,11 @@ export class SchedulingQueue {
     this.unschedulable.delete(key);
   }
 
+  /** get gives the PodInfo of a queued (or in-flight) pod. */
+  get(key: string): PodInfo | undefined {
+    return this.entries.get(key)?.qp.podInfo;
+  }
+
   /** has tells whether a pod is queued or in flight. */
   has(key: string): boolean {
     return this.entries.has(key);

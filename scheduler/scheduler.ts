@@ -12,7 +12,7 @@ import { SchedulerCache } from './cache.js';
 import type { SchedulerConfig } from './config.js';
 import { EventRecorder, type EventClient } from './events.js';
 import { Framework } from './framework/framework.js';
-import { isTerminal, newPodInfo, podKey } from './pod-info.js';
+import { isTerminal, podKey, updatePodInfo } from './pod-info.js';
 import { type QueuedPod, SchedulingQueue } from './queue.js';
 
 /** SCHEDULER_NAMES are the spec.schedulerName values this scheduler answers to (unset counts too). */
@@ -107,7 +107,7 @@ export class Scheduler {
       return;
     }
     if (this.cache.isAssumed(key)) return; // decided, its binding not yet observed
-    this.queue.update(newPodInfo(pod));
+    this.queue.update(updatePodInfo(this.queue.get(key), pod));
   }
 
   /** onPodDelete handles a deleted pod: its resources are free and it no longer waits. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchedulerCache, nodeUpdateMayHelp } from '../../scheduler/cache.js';
 import { readyNode } from '../../scheduler/node-info.js';
-import { newPodInfo } from '../../scheduler/pod-info.js';
+import { newPodInfo, updatePodInfo } from '../../scheduler/pod-info.js';
 import type { Node } from '../../api/types.js';
 import { pod } from './fixtures.js';
 
@@ -82,4 +82,17 @@ test('node updates that may help are told apart from heartbeats', () => {
     ['taints changed', readyNode('n', { cpu: '4', memory: '8Gi' }, { taints: [{ key: 'x', effect: 'NoSchedule' }] }), true],
   ];
   for (const [name, node, want] of variants) assert.equal(nodeUpdateMayHelp(base, node), want, name);
+});
+
+test('a new version of a pod reuses its numbers unless its resources changed', () => {
+  const p = pod({ name: 'a', cpu: '250m', memory: '64Mi', hostPorts: [80] });
+  const first = newPodInfo(p);
+  const bound = updatePodInfo(first, { ...p, spec: { ...p.spec, nodeName: 'n1' }, status: { phase: 'Running' } });
+  assert.equal(bound.hostPorts, first.hostPorts, 'numbers reused, not recomputed');
+  assert.equal(bound.cpu, 250);
+  assert.equal(bound.pod.spec.nodeName, 'n1');
+  const resized = updatePodInfo(first, pod({ name: 'a', cpu: '500m', memory: '64Mi', hostPorts: [80] }));
+  assert.equal(resized.cpu, 500, 'changed requests are parsed again');
+  const other = updatePodInfo(first, { ...p, metadata: { ...p.metadata, uid: 'another' } });
+  assert.notEqual(other.hostPorts, first.hostPorts, 'a different pod (uid) gets its own numbers');
 });

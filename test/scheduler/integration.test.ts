@@ -125,3 +125,26 @@ test('a bind that loses the race (409) is forgotten and the pod is not bound twi
   const next = await waitFor(async () => (await client.get<Pod>('pods', 'next', 'default')).spec.nodeName, 10_000, '"next" bound');
   assert.equal(next, 'n1');
 });
+
+test('a pod waiting for room is bound when a bound pod finishes or is deleted', async (t) => {
+  const { client } = await setup(t);
+  await client.create<Node>('nodes', readyNode('tiny', { cpu: '4', memory: '4Gi', pods: '1' }));
+  const sched = await runScheduler({ client, identity: 'it-sched' });
+  t.after(() => sched.stop());
+  await client.create<Pod>('pods', newPod('first'), 'default');
+  await waitFor(async () => (await client.get<Pod>('pods', 'first', 'default')).spec.nodeName, 10_000, '"first" bound');
+  await client.create<Pod>('pods', newPod('second'), 'default');
+  const ev = await waitFor(async () => (await eventsFor(client, 'second')).find((e) => e.reason === 'FailedScheduling'), 10_000, 'FailedScheduling of "second"');
+  assert.equal(ev.message, '0/1 nodes are available: 1 Too many pods.');
+
+  // "first" finishes (the agent would write this): its slot is free, "second" gets it.
+  const first = await client.get<Pod>('pods', 'first', 'default');
+  await client.updateStatus<Pod>('pods', { ...first, status: { ...first.status, phase: 'Succeeded' } });
+  await waitFor(async () => (await client.get<Pod>('pods', 'second', 'default')).spec.nodeName, 10_000, '"second" bound after "first" finished');
+
+  await client.create<Pod>('pods', newPod('third'), 'default');
+  await waitFor(async () => (await eventsFor(client, 'third')).find((e) => e.reason === 'FailedScheduling'), 10_000, 'FailedScheduling of "third"');
+  await client.delete('pods', 'second', { namespace: 'default', gracePeriodSeconds: 0 });
+  const node = await waitFor(async () => (await client.get<Pod>('pods', 'third', 'default')).spec.nodeName, 15_000, '"third" bound after "second" was deleted');
+  assert.equal(node, 'tiny');
+});
