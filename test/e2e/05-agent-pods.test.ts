@@ -113,6 +113,21 @@ test('apply → Running with a pod IP; exit codes and OOMKilled are reported', {
   assert.equal(oom.status!.containerStatuses![0]!.state.terminated?.exitCode, 137);
 });
 
+test('image problems are waiting reasons: ErrImageNeverPull, ErrImagePull', { skip }, async (t) => {
+  const n = need(t);
+  if (!n) return;
+  await Promise.all([
+    create(n, busyboxPod('never', n.nodeName, 'true', {}, { image: 'flotilla-absent:1', imagePullPolicy: 'Never' })),
+    create(n, busyboxPod('unpullable', n.nodeName, 'true', {}, { image: '127.0.0.1:1/flotilla-absent:1', imagePullPolicy: 'IfNotPresent' })),
+  ]);
+  const never = await podWhere(n, 'never', 'ErrImageNeverPull', (p) => p.status?.containerStatuses?.[0]?.state.waiting?.reason === 'ErrImageNeverPull');
+  assert.equal(never.status?.phase, 'Pending');
+  assert.match(never.status!.containerStatuses![0]!.state.waiting!.message ?? '', /not present with pull policy of Never/);
+  const bad = await podWhere(n, 'unpullable', 'ErrImagePull', (p) => /ErrImagePull|ImagePullBackOff/.test(p.status?.containerStatuses?.[0]?.state.waiting?.reason ?? ''));
+  assert.equal(bad.status?.phase, 'Pending');
+  await Promise.all(['never', 'unpullable'].map((name) => n.client.delete('pods', name, { namespace: 'default' })));
+});
+
 test('a crashing container backs off: CrashLoopBackOff with a growing restartCount', { skip }, async (t) => {
   const n = need(t);
   if (!n) return;
