@@ -167,22 +167,28 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     });
     cleanups.push(() => workers.stop());
 
+    let wantedCidr = '';
     const setCidr = (cidr: string) => {
-      if (!cidr || cidr === podCidr) return;
+      if (!cidr || cidr === wantedCidr) return;
+      wantedCidr = cidr;
       cidrUpdate = cidrUpdate.then(async () => {
         await runtime.updateRuntimeConfig({ runtimeConfig: { networkConfig: { podCidr: cidr } } });
         const first = podCidr === '';
         podCidr = cidr;
         log.info({ podCIDR: cidr }, 'pod CIDR set');
         if (first) workers.wakeAll();
-      }).catch((e) => log.error({ err: (e as Error).message, podCIDR: cidr }, 'UpdateRuntimeConfig failed'));
+      }).catch((e) => {
+        // Retried at the next Node event (at the latest the agent's own status beat).
+        if (wantedCidr === cidr) wantedCidr = podCidr;
+        log.error({ err: (e as Error).message, podCIDR: cidr }, 'UpdateRuntimeConfig failed');
+      });
     };
     const routes = new RouteManager(nodeName, ['ip'], (e) => log.warn({ err: (e as Error).message }, 'route'));
     const nodes = new Informer<Node>(client, 'nodes', { onError: (e) => log.warn({ err: (e as Error).message }, 'nodes watch') });
     cleanups.push(() => nodes.stop());
     const onNodes = () => {
       const self = nodes.get(nodeName);
-      setCidr(self?.spec?.podCIDR || (podCidr ? '' : opts.podCidr ?? ''));
+      setCidr(self?.spec?.podCIDR || (wantedCidr ? '' : opts.podCidr ?? ''));
       void routes.sync(nodes.list());
     };
     nodes.on('add', onNodes).on('update', onNodes).on('delete', (n) => {
