@@ -113,9 +113,10 @@ class ContainerProber {
     const before = r.state.result;
     r.state = recordProbe(r.state, outcome.ok, r.settings);
     if (!outcome.ok) this.events.failed?.(this.podUid, this.target.container.name, r.kind, outcome.message);
-    if (r.state.result !== before) this.events.changed(this.podUid);
-    // A startup probe that passed is done; a liveness probe that failed waits for the restart.
-    if (r.kind === 'startup' && r.state.result) return;
+    const startupGaveUp = r.kind === 'startup' && !r.state.result && r.state.failures >= r.settings.failureThreshold;
+    if (r.state.result !== before || startupGaveUp) this.events.changed(this.podUid);
+    // A startup probe that passed is done; a liveness or startup probe that failed waits for the restart.
+    if (r.kind === 'startup' && (r.state.result || startupGaveUp)) return;
     if (r.kind === 'liveness' && !r.state.result) return;
     this.schedule(r, r.settings.periodMs);
   }
@@ -161,6 +162,9 @@ export class ProbeManager {
     for (const [id, p] of this.byPod.get(podUid) ?? []) {
       const l = p.runners.get('liveness');
       if (l && !l.state.result) out.livenessFailed.add(id);
+      // A startup probe past its failureThreshold restarts the container, as a liveness failure does.
+      const st = p.runners.get('startup');
+      if (st && !st.state.result && st.state.failures >= st.settings.failureThreshold) out.livenessFailed.add(id);
       const r = p.runners.get('readiness');
       if (r) out.readiness.set(id, r.state.result);
       const s = p.runners.get('startup');

@@ -145,9 +145,13 @@ test('a crashing container backs off: CrashLoopBackOff with a growing restartCou
   assert.equal(prev, 'attempt\n');
 });
 
-test('a failing liveness probe restarts the container', { skip }, async (t) => {
+test('a failing liveness probe restarts the container, and so does a startup probe that gives up', { skip }, async (t) => {
   const n = need(t);
   if (!n) return;
+  await create(n, busyboxPod('never-starts', n.nodeName, 'sleep 3600', { terminationGracePeriodSeconds: 1 }, {
+    startupProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 },
+    livenessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
+  }));
   // The kill uses the pod's grace period; `sleep` as PID 1 ignores SIGTERM, so keep it short.
   await create(n, busyboxPod('live', n.nodeName, 'touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 3600', { terminationGracePeriodSeconds: 1 }, {
     livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, periodSeconds: 1, failureThreshold: 2 },
@@ -156,6 +160,9 @@ test('a failing liveness probe restarts the container', { skip }, async (t) => {
   const cs = p.status!.containerStatuses![0]!;
   assert.ok(cs.lastState?.terminated, 'the killed attempt shows as the last state');
   await eventReasons(n, 'live', ['Unhealthy', 'Killing']);
+  const ns = await podWhere(n, 'never-starts', 'a restart after the startup probe gives up', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 20_000);
+  assert.equal(ns.status!.containerStatuses![0]!.started, false);
+  await n.client.delete('pods', 'never-starts', { namespace: 'default', gracePeriodSeconds: 0 });
 });
 
 test('readiness gates Ready (httpGet), behind a startup probe (tcpSocket)', { skip }, async (t) => {
