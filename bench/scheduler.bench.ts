@@ -128,6 +128,25 @@ function startServerChild(dataDir: string, endpoints: string[]): Promise<{ url: 
   });
 }
 
+/** startProfile records a CPU profile of the bind phase when BENCH_SCHED_PROFILE names a file; returns its stop. */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env.BENCH_SCHED_PROFILE;
+  if (!file) return undefined;
+  const { Session } = await import('node:inspector');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const res = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(res.profile));
+    session.disconnect();
+    say(`CPU profile of the bind phase written to ${file}`);
+  };
+}
+
 async function pool(total: number, concurrency: number, op: (i: number) => Promise<void>, progress?: (done: number) => void): Promise<number> {
   let next = 0;
   let done = 0;
@@ -171,6 +190,8 @@ async function endToEnd(): Promise<{ bindsPerS: number; rawPerS: number }> {
       await scheduler.pause();
       informers.stop();
       scheduler.queue.close();
+      scheduler.events.close();
+      await scheduler.events.idle();
     };
     let bound = 0;
     let lastBindAt = 0n;
@@ -198,6 +219,8 @@ async function endToEnd(): Promise<{ bindsPerS: number; rawPerS: number }> {
       await new Promise((r) => setTimeout(r, 50));
     }
 
+    const profile = await startProfile();
+    const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     scheduler.start();
     say(`scheduler started with ${PODS} pods queued; timing until the watch has seen every binding`);
@@ -207,10 +230,16 @@ async function endToEnd(): Promise<{ bindsPerS: number; rawPerS: number }> {
     if (bound < PODS) throw new Error(`only ${bound}/${PODS} pods bound within 300 s`);
     const bindS = Number(lastBindAt - t0) / 1e9;
     const bindsPerS = PODS / bindS;
+    const cpu = process.cpuUsage(cpu0);
+    await profile?.();
+    say(`this process (scheduler + the counting watch) used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU in those ${bindS.toFixed(1)} s; the rest is the API server and etcd`);
     const st = scheduler.stats;
     say(`bound ${PODS} pods in ${bindS.toFixed(2)} s: ${round(bindsPerS)} binds/s (${st.attempts} attempts, ${st.bindConflicts} conflicts, ${st.bindErrors} errors; ${BIND_CONCURRENCY} binds in flight)`);
     const events = scheduler.events;
-    say(`events: ${events.written} written by then, ${events.queued} queued, ${events.dropped} dropped (4 writers beside the binds)`);
+    say(`events: ${events.written} written by then, ${events.queued} queued, ${events.dropped} dropped (one writer while binds are in flight)`);
+    const te = process.hrtime.bigint();
+    await events.idle();
+    say(`the remaining Scheduled events were written in ${(Number(process.hrtime.bigint() - te) / 1e9).toFixed(1)} s (${events.written} in all), before the raw etcd run`);
     await stopScheduler();
     stopScheduler = undefined;
     watch.stop();

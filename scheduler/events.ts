@@ -58,6 +58,7 @@ export class EventRecorder {
   /** pendingFailed points at the queued FailedScheduling job of a pod, so retries coalesce. */
   private readonly pendingFailed = new Map<string, Job>();
   private running = 0;
+  private closed = false;
   private readonly concurrency: number;
   private readonly maxQueued: number;
   private readonly now: () => Date;
@@ -97,7 +98,17 @@ export class EventRecorder {
     this.failed.delete(podKey);
   }
 
+  /** close drops what is still queued and accepts nothing more (shutdown); writes in flight finish. */
+  close(): void {
+    this.closed = true;
+    this.dropped += this.queue.length;
+    this.queue.length = 0;
+    this.pendingFailed.clear();
+    if (this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
   private enqueue(job: Job): void {
+    if (this.closed) return;
     if (this.queue.length >= this.maxQueued) {
       this.dropped++;
       if (job.reason === 'FailedScheduling') this.pendingFailed.delete(job.podKey);

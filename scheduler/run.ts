@@ -125,8 +125,11 @@ export async function runScheduler(opts: RunSchedulerOptions): Promise<RunningSc
         await elector?.stop(true);
         informers.stop();
         scheduler.queue.close();
-        // Queued events get a few seconds to be written; a dead API server must not hang shutdown.
+        // Queued events get a few seconds to be written; a dead API server must not hang shutdown,
+        // and nothing may keep writing after stop() returns.
         await Promise.race([scheduler.events.idle(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+        scheduler.events.close();
+        await scheduler.events.idle();
       })();
       return stopping;
     },

@@ -97,3 +97,16 @@ test('a full queue drops events and counts them', async () => {
   }
   assert.equal(client.calls.length, 3);
 });
+
+test('close drops the queue and writes nothing more', async () => {
+  const client = new Recorder();
+  const rec = new EventRecorder(client, { concurrency: 1 });
+  for (let i = 0; i < 3; i++) rec.scheduled(`default/p${i}`, pod({ name: `p${i}` }), 'n');
+  rec.close();
+  rec.scheduled('default/late', pod({ name: 'late' }), 'n');
+  client.releaseAll();
+  await rec.idle();
+  await tick();
+  assert.equal(client.calls.length, 1, 'only the write already in flight');
+  assert.equal(rec.dropped, 2);
+});
