@@ -35,6 +35,11 @@ export async function createObject(ctx: ApiContext, r: ResourceInfo, namespace: 
   checkTypeMeta(obj, r);
   checkIdentity(obj, r, namespace, undefined);
   const m = obj.metadata;
+  for (const f of ['name', 'generateName'] as const) {
+    if (m[f] !== undefined && typeof m[f] !== 'string') {
+      throw new InvalidError(r.kind, '', [{ reason: 'FieldValueTypeInvalid', field: `metadata.${f}`, message: `Invalid value: ${JSON.stringify(m[f])}: must be of type string` }], r.group);
+    }
+  }
   if (typeof m.name !== 'string' || m.name === '') {
     if (typeof m.generateName === 'string' && m.generateName !== '') m.name = m.generateName + suffix();
     else throw new InvalidError(r.kind, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }], r.group);

@@ -6,7 +6,7 @@
 import type { ResourceInfo } from '../api/resources.js';
 import { ConflictError, InvalidError, NotFoundError, BadRequestError } from '../api/errors.js';
 import { labelSelectorToString } from '../api/selectors.js';
-import { validateObject } from '../api/validation.js';
+import { dns1123SubdomainError, validateObject } from '../api/validation.js';
 import { applyJsonPatch, applyMergePatch } from '../api/merge-patch.js';
 import type { Binding, Deployment, KubeObject, Pod, Scale } from '../api/types.js';
 import { type ApiContext, asObject } from './context.js';
@@ -25,6 +25,8 @@ export async function bindPod(ctx: ApiContext, r: ResourceInfo, namespace: strin
   if (causes.length) throw new InvalidError('Binding', name, causes);
   const node = b.target.name;
   if (!node) throw new InvalidError('Binding', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+  const why = dns1123SubdomainError(node);
+  if (why) throw new InvalidError('Binding', name, [{ reason: 'FieldValueInvalid', field: 'target.name', message: `Invalid value: ${JSON.stringify(node)}: ${why}` }]);
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
     const cur = await ctx.storage.get<Pod>(r, namespace, name);
     if (!cur) throw NotFoundError.object('pods', name);

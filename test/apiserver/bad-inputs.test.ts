@@ -119,6 +119,8 @@ const CASES: Case[] = [
   { name: 'bad gracePeriodSeconds', method: 'DELETE', path: `${PODS}/existing?gracePeriodSeconds=soon`, body: undefined, code: 400 },
   { name: 'bad propagationPolicy', method: 'DELETE', path: `${PODS}/existing?propagationPolicy=Sideways`, body: undefined, code: 400 },
   { name: 'binding without a target', method: 'POST', path: `${PODS}/existing/binding`, body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'existing' } }, code: 422, field: 'target' },
+  { name: 'binding to a node name that is not a DNS name', method: 'POST', path: `${PODS}/existing/binding`, body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'existing' }, target: { kind: 'Node', name: 'Bad Node' } }, code: 422, field: 'target.name' },
+  { name: 'name that is a number', body: pod((p) => (p.metadata.name = 123)), code: 422, field: 'metadata.name' },
   { name: 'GET of a missing pod', method: 'GET', path: `${PODS}/nope`, body: undefined, code: 404, message: /pods "nope" not found/ },
   { name: 'method not allowed on status', method: 'POST', path: `${PODS}/existing/status`, body: {}, code: 405 },
 ];
