@@ -10,7 +10,7 @@
  * Last line: {"bench":"scheduler","nodes":1000,"pods":10000,"decisions_per_s":…,"binds_per_s":…,"raw_txn_per_s":…,"ratio":…}
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,9 +100,25 @@ async function serverChild(): Promise<void> {
   const server = await startApiServer({ listen: '127.0.0.1:0', dataDir, etcdEndpoints: endpoints, logLevel: 'warn' });
   process.send!({ url: server.url, token: server.token, caPem: server.caPem });
   process.on('disconnect', () => void server.close().then(() => process.exit(0)));
+  // With BENCH_SCHED_PROFILE the parent asks for a CPU profile of the server during the bind phase.
+  let stop: (() => Promise<void>) | undefined;
+  process.on('message', (m: string) => {
+    if (m === 'profile-start') void startProfile('.server').then((s) => (stop = s));
+    if (m === 'profile-stop') void stop?.();
+  });
 }
 
-function startServerChild(dataDir: string, endpoints: string[]): Promise<{ url: string; token: string; caPem: string; close(): Promise<void> }> {
+/** cpuSeconds reads a process's user+system CPU time from /proc (Linux), or NaN. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function startServerChild(dataDir: string, endpoints: string[]): Promise<{ url: string; token: string; caPem: string; pid: number; send(m: string): void; close(): Promise<void> }> {
   const child = fork(fileURLToPath(import.meta.url), [], {
     env: { ...process.env, FLOTILLA_BENCH_CHILD: '1', FLOTILLA_BENCH_DATA_DIR: dataDir, FLOTILLA_BENCH_ETCD: endpoints.join(',') },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -123,15 +139,15 @@ function startServerChild(dataDir: string, endpoints: string[]): Promise<{ url: 
     child.once('exit', (code) => reject(new Error(`the API server child exited (${code}) before listening`)));
     child.once('message', (m: { url: string; token: string; caPem: string }) => {
       clearTimeout(timer);
-      resolve({ ...m, close });
+      resolve({ ...m, pid: child.pid ?? -1, send: (msg: string) => void child.send(msg), close });
     });
   });
 }
 
 /** startProfile records a CPU profile of the bind phase when BENCH_SCHED_PROFILE names a file; returns its stop. */
-async function startProfile(): Promise<(() => Promise<void>) | undefined> {
-  const file = process.env.BENCH_SCHED_PROFILE;
-  if (!file) return undefined;
+async function startProfile(suffix = ''): Promise<(() => Promise<void>) | undefined> {
+  if (!process.env.BENCH_SCHED_PROFILE) return undefined;
+  const file = process.env.BENCH_SCHED_PROFILE + suffix;
   const { Session } = await import('node:inspector');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
@@ -220,6 +236,9 @@ async function endToEnd(): Promise<{ bindsPerS: number; rawPerS: number }> {
     }
 
     const profile = await startProfile();
+    if (profile) server.send('profile-start');
+    const serverCpu0 = cpuSeconds(server.pid);
+    const etcdCpu0 = cpuSeconds(etcdProc.pid);
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     scheduler.start();
@@ -231,8 +250,12 @@ async function endToEnd(): Promise<{ bindsPerS: number; rawPerS: number }> {
     const bindS = Number(lastBindAt - t0) / 1e9;
     const bindsPerS = PODS / bindS;
     const cpu = process.cpuUsage(cpu0);
-    await profile?.();
-    say(`this process (scheduler + the counting watch) used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU in those ${bindS.toFixed(1)} s; the rest is the API server and etcd`);
+    if (profile) {
+      await profile();
+      server.send('profile-stop');
+    }
+    say(`CPU used in those ${bindS.toFixed(1)} s: this process (scheduler + the counting watch) ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, ` +
+      `the API server ${(cpuSeconds(server.pid) - serverCpu0).toFixed(1)} s, etcd ${(cpuSeconds(etcdProc.pid) - etcdCpu0).toFixed(1)} s`);
     const st = scheduler.stats;
     say(`bound ${PODS} pods in ${bindS.toFixed(2)} s: ${round(bindsPerS)} binds/s (${st.attempts} attempts, ${st.bindConflicts} conflicts, ${st.bindErrors} errors; ${BIND_CONCURRENCY} binds in flight)`);
     const events = scheduler.events;

@@ -8,14 +8,18 @@ import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import { type CycleState, type FilterPlugin, type PreFilterPlugin, type Reject, type Status, SUCCESS, status } from '../framework/types.js';
 
-/** REASON_CPU, REASON_MEMORY and REASON_PODS are Kubernetes' words for what ran out. */
+/** REASON_CPU is Kubernetes' word for a node without enough cpu left. */
 export const REASON_CPU = 'Insufficient cpu';
+/** REASON_MEMORY is Kubernetes' word for a node without enough memory left. */
 export const REASON_MEMORY = 'Insufficient memory';
+/** REASON_PODS is Kubernetes' word for a node without a free pod slot. */
 export const REASON_PODS = 'Too many pods';
 
-/** INSUFFICIENT_* are the bits of `insufficient`'s answer. */
+/** INSUFFICIENT_PODS is the bit of `insufficient`'s answer for pod slots. */
 export const INSUFFICIENT_PODS = 1;
+/** INSUFFICIENT_CPU is the bit of `insufficient`'s answer for cpu. */
 export const INSUFFICIENT_CPU = 2;
+/** INSUFFICIENT_MEMORY is the bit of `insufficient`'s answer for memory. */
 export const INSUFFICIENT_MEMORY = 4;
 
 /** Request is what a pod asks: millicores and bytes. */
