@@ -18,6 +18,11 @@ export const FLAG_INVALID = 8;
 /** FLAG_PORTS_USED: some host port is taken. */
 export const FLAG_PORTS_USED = 16;
 
+/** percentOf is 100 / capacity (0 for no capacity): the factor that turns an amount into percent of it. */
+export function percentOf(capacity: number): number {
+  return capacity > 0 ? 100 / capacity : 0;
+}
+
 /** NodeColumns is the column store of one snapshot. */
 export class NodeColumns {
   allocCpu = new Float64Array(0);
@@ -32,6 +37,9 @@ export class NodeColumns {
   freeCpu = new Float64Array(0);
   freeMemory = new Float64Array(0);
   freePods = new Float64Array(0);
+  /** pctCpu/pctMemory are 100 / allocatable (0 when there is none): scores multiply instead of dividing. */
+  pctCpu = new Float64Array(0);
+  pctMemory = new Float64Array(0);
   flags = new Uint8Array(0);
   /** labelsVersion changes when a node's labels change (plugins memoise label matches by it). */
   labelsVersion = new Uint32Array(0);
@@ -60,6 +68,8 @@ export class NodeColumns {
     this.freeCpu = f64(this.freeCpu);
     this.freeMemory = f64(this.freeMemory);
     this.freePods = f64(this.freePods);
+    this.pctCpu = f64(this.pctCpu);
+    this.pctMemory = f64(this.pctMemory);
     const flags = new Uint8Array(cap);
     flags.set(this.flags);
     this.flags = flags;
@@ -109,6 +119,8 @@ export class NodeColumns {
     this.freeCpu[slot] = n.allocCpu - n.reqCpu;
     this.freeMemory[slot] = n.allocMemory - n.reqMemory;
     this.freePods[slot] = n.allocPods - n.podCount;
+    this.pctCpu[slot] = percentOf(n.allocCpu);
+    this.pctMemory[slot] = percentOf(n.allocMemory);
     this.flags[slot] =
       (n.ready && !n.unschedulable ? FLAG_SCHEDULABLE : 0) |
       (n.hardTaints.length > 0 ? FLAG_HARD_TAINTS : 0) |

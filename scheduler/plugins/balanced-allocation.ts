@@ -3,22 +3,27 @@
  * shares in use are closest to each other (so neither resource is stranded). For two resources the
  * standard deviation is |cpu - memory| / 2; the score is (1 - deviation) × 100.
  */
-import type { NodeColumns } from '../node-columns.js';
+import { type NodeColumns, percentOf } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import { type CycleState, MAX_NODE_SCORE, type ScorePlugin } from '../framework/types.js';
 
-function share(requested: number, capacity: number): number {
-  if (capacity <= 0) return 1;
-  return Math.min(1, requested / capacity);
+/** sharePercent is the part of a resource in use after placing, in percent, at most 100 (100 without capacity); `pct` is percentOf(capacity). */
+function sharePercent(requested: number, capacity: number, pct: number): number {
+  if (capacity <= 0) return MAX_NODE_SCORE;
+  return Math.min(MAX_NODE_SCORE, requested * pct);
+}
+
+/** balanced is the score from the two shares in percent: 100 minus their standard deviation (|cpu − memory| / 2). */
+function balanced(cpu: number, mem: number): number {
+  return Math.floor(MAX_NODE_SCORE - Math.abs(cpu - mem) / 2);
 }
 
 /** balancedScore is the pure score of a node for a pod, 0..100. */
 export function balancedScore(pod: PodInfo, node: NodeInfo): number {
-  const cpu = share(node.nonZeroCpu + pod.nonZeroCpu, node.allocCpu);
-  const mem = share(node.nonZeroMemory + pod.nonZeroMemory, node.allocMemory);
-  const deviation = Math.abs(cpu - mem) / 2;
-  return Math.floor((1 - deviation) * MAX_NODE_SCORE);
+  const cpu = sharePercent(node.nonZeroCpu + pod.nonZeroCpu, node.allocCpu, percentOf(node.allocCpu));
+  const mem = sharePercent(node.nonZeroMemory + pod.nonZeroMemory, node.allocMemory, percentOf(node.allocMemory));
+  return balanced(cpu, mem);
 }
 
 /** NodeResourcesBalancedAllocation is the score plugin that keeps cpu and memory use in step. */
@@ -30,14 +35,12 @@ export class NodeResourcesBalancedAllocation {
   }
 
   scoreMany(_state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, out: Float64Array): void {
-    const { allocCpu, allocMemory, nonZeroCpu, nonZeroMemory } = cols;
+    const { allocCpu, allocMemory, nonZeroCpu, nonZeroMemory, pctCpu, pctMemory } = cols;
     const pc = pod.nonZeroCpu;
     const pm = pod.nonZeroMemory;
     for (let i = 0; i < count; i++) {
       const s = slots[i]!;
-      const cpu = share(nonZeroCpu[s]! + pc, allocCpu[s]!);
-      const mem = share(nonZeroMemory[s]! + pm, allocMemory[s]!);
-      out[i] = Math.floor((1 - Math.abs(cpu - mem) / 2) * MAX_NODE_SCORE);
+      out[i] = balanced(sharePercent(nonZeroCpu[s]! + pc, allocCpu[s]!, pctCpu[s]!), sharePercent(nonZeroMemory[s]! + pm, allocMemory[s]!, pctMemory[s]!));
     }
   }
 }

@@ -3,15 +3,19 @@
  * memory left after placing the pod, averaged over the two, 0..100. Unset requests count as
  * Kubernetes' non-zero defaults (100m, 200Mi) so that empty pods still spread.
  */
-import type { NodeColumns } from '../node-columns.js';
+import { type NodeColumns, percentOf } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
-import { type CycleState, MAX_NODE_SCORE, type ScorePlugin } from '../framework/types.js';
+import type { CycleState, ScorePlugin } from '../framework/types.js';
 
-/** leastRequested is the score of one resource: the free share after placing, 0 when it would not fit. */
-export function leastRequested(requested: number, capacity: number): number {
+/**
+ * leastRequested is the score of one resource: the free share after placing, in percent, rounded
+ * down; 0 when it would not fit. `pct` is percentOf(capacity), so that the batch path (which keeps
+ * it in a column) and this one compute the very same number.
+ */
+export function leastRequested(requested: number, capacity: number, pct = percentOf(capacity)): number {
   if (capacity <= 0 || requested > capacity) return 0;
-  return Math.floor(((capacity - requested) * MAX_NODE_SCORE) / capacity);
+  return Math.floor((capacity - requested) * pct);
 }
 
 /** leastAllocatedScore is the pure score: the mean of cpu's and memory's leastRequested. */
@@ -30,12 +34,14 @@ export class NodeResourcesLeastAllocated {
   }
 
   scoreMany(_state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, out: Float64Array): void {
-    const { allocCpu, allocMemory, nonZeroCpu, nonZeroMemory } = cols;
+    const { allocCpu, allocMemory, nonZeroCpu, nonZeroMemory, pctCpu, pctMemory } = cols;
     const pc = pod.nonZeroCpu;
     const pm = pod.nonZeroMemory;
     for (let i = 0; i < count; i++) {
       const s = slots[i]!;
-      out[i] = Math.floor((leastRequested(nonZeroCpu[s]! + pc, allocCpu[s]!) + leastRequested(nonZeroMemory[s]! + pm, allocMemory[s]!)) / 2);
+      const cpu = leastRequested(nonZeroCpu[s]! + pc, allocCpu[s]!, pctCpu[s]!);
+      const mem = leastRequested(nonZeroMemory[s]! + pm, allocMemory[s]!, pctMemory[s]!);
+      out[i] = Math.floor((cpu + mem) / 2);
     }
   }
 }

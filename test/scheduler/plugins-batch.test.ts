@@ -81,7 +81,15 @@ test('scoreMany gives what score gives, for every plugin and pod', () => {
       if (pre?.code === 'Skip') continue;
       const out = new Float64Array(slots.length);
       plugin.scoreMany(state, pod, snap.cols, slots, slots.length, out);
-      assert.deepEqual([...out], nodes.map((n) => plugin.score(state, pod, n)), `${plugin.name} pod#${pi}`);
+      const raw = nodes.map((n) => plugin.score(state, pod, n));
+      assert.deepEqual([...out], raw, `${plugin.name} pod#${pi}`);
+      if (plugin.normalize) {
+        // The batch path may normalise from what scoreMany noted; it must equal normalising the raw scores.
+        plugin.normalize(state, pod, out, out.length);
+        const want = Float64Array.from(raw);
+        plugin.normalize(new CycleState(), pod, want, want.length);
+        assert.deepEqual([...out], [...want], `${plugin.name} pod#${pi} normalised`);
+      }
     }
   }
 });
