@@ -76,6 +76,7 @@ export class Framework {
   private readonly skippedScores = new Set<string>();
   private readonly skippedFilters = new Set<string>();
   private readonly activeFilters: FilterPlugin[] = [];
+  private readonly activeScores: WeightedScore[] = [];
   private failed: Map<string, Status> | undefined;
   private failedCols: NodeColumns | undefined;
   /** reject records a node a filter turned down, for the failure summary; made once, not per cycle. */
@@ -153,11 +154,16 @@ export class Framework {
     const nf = filters.length;
     while (processed < n && found < want) {
       const size = Math.min(BATCH, n - processed, want - found);
-      let i = start + processed;
-      for (let j = 0; j < size; j++, i++) batch[j] = order[i >= n ? i - n : i]!;
+      // Copy the next `size` slots in rotating order (at most two runs of the order array).
+      let from = start + processed;
+      if (from >= n) from -= n;
+      const firstRun = Math.min(size, n - from);
+      batch.set(order.subarray(from, from + firstRun), 0);
+      if (firstRun < size) batch.set(order.subarray(0, size - firstRun), firstRun);
       let k = size;
       for (let f = 0; f < nf && k > 0; f++) k = filters[f]!.filterMany(state, pod, cols, batch, k, reject);
-      for (let j = 0; j < k; j++) feasible[found++] = batch[j]!;
+      feasible.set(batch.subarray(0, k), found);
+      found += k;
       processed += size;
     }
     this.nextStartNodeIndex = (start + processed) % n;
@@ -175,30 +181,39 @@ export class Framework {
     for (const p of this.preScores) if (p.preScore(state, pod, cols, feasible, found).code === 'Skip') skippedScores.add(p.name);
     if (this.total.length < found) this.total = new Float64Array(n);
     const total = this.total;
-    let first = true;
-    for (const ws of this.scores) {
-      if (skippedScores.has(ws.plugin.name)) continue;
+    const active = this.activeScores;
+    active.length = 0;
+    for (const ws of this.scores) if (!skippedScores.has(ws.plugin.name)) active.push(ws);
+    // Each plugin scores into its own buffer, is normalised, and is added with its weight; the last
+    // one's pass also finds the best total and how many nodes share it.
+    let max = 0;
+    let ties = found;
+    if (active.length === 0) total.fill(0, 0, found);
+    for (let p = 0; p < active.length; p++) {
+      const ws = active[p]!;
       if (ws.buf.length < found) ws.buf = new Float64Array(n);
       const buf = ws.buf;
       ws.plugin.scoreMany(state, pod, cols, feasible, found, buf);
       ws.plugin.normalize?.(state, pod, buf, found);
       const w = ws.weight;
-      if (first) for (let i = 0; i < found; i++) total[i] = buf[i]! * w;
-      else for (let i = 0; i < found; i++) total[i]! += buf[i]! * w;
-      first = false;
+      const prior = p > 0 ? 1 : 0;
+      if (p < active.length - 1) {
+        for (let i = 0; i < found; i++) total[i] = total[i]! * prior + buf[i]! * w;
+        continue;
+      }
+      max = -Infinity;
+      ties = 0;
+      for (let i = 0; i < found; i++) {
+        const t = total[i]! * prior + buf[i]! * w;
+        total[i] = t;
+        if (t > max) {
+          max = t;
+          ties = 1;
+        } else if (t === max) ties++;
+      }
     }
-    if (first) total.fill(0, 0, found);
 
     // Select: the highest total; among equals one at random, so equal nodes share the load.
-    let max = total[0]!;
-    let ties = 1;
-    for (let i = 1; i < found; i++) {
-      const t = total[i]!;
-      if (t > max) {
-        max = t;
-        ties = 1;
-      } else if (t === max) ties++;
-    }
     let pick = ties === 1 ? 0 : Math.floor(this.random() * ties);
     let best = 0;
     for (let i = 0; i < found; i++) {
