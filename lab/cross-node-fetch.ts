@@ -31,7 +31,7 @@ export async function crossNodeFetch(state: LabState, selector = 'app=web', port
     const url = `http://${to.status!.podIP}:${port}/`;
     const rt = new RuntimeClient(node.socket);
     try {
-      const res = await rt.execSync({ containerId, cmd: ['wget', '-q', '-T', '5', '-O', '-', url], timeout: 10 });
+      const res = await rt.execSync({ containerId, cmd: ['wget', '-q', '-O', '-', url], timeout: 10 });
       return {
         from: { pod: from.metadata.name!, node: from.spec.nodeName! },
         to: { pod: to.metadata.name!, node: to.spec.nodeName!, url },

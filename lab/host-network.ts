@@ -79,3 +79,18 @@ export async function removeBridge(): Promise<void> {
 export async function setLink(h: LabHost, up: boolean): Promise<void> {
   await run('ip', ['link', 'set', h.hostVeth, up ? 'up' : 'down']);
 }
+
+/** PodRoute says that pods of cidr live behind the lab host at address. */
+export interface PodRoute {
+  cidr: string;
+  address: string;
+}
+
+/**
+ * setPodRoutes gives lab host h a direct route to every other host's pod CIDR (as flannel's
+ * host-gw does): hosts share one L2 segment, so pod traffic keeps its pod IPs end to end.
+ */
+export async function setPodRoutes(h: LabHost, routes: PodRoute[]): Promise<void> {
+  const batch = routes.filter((r) => r.address !== h.address).map((r) => `route replace ${r.cidr} via ${r.address} dev eth0`);
+  if (batch.length) await run('ip', ['-n', h.netns, '-batch', '-'], { input: `${batch.join('\n')}\n` });
+}

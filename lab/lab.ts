@@ -14,7 +14,7 @@ import { RuntimeClient } from '../runtime/client.js';
 import { buildBusyboxImage } from '../runtime/images/example-image.js';
 import { removeCgroupTree, unmountUnder } from './cleanup.js';
 import { isAlive, run, startDaemon, stopProcess, waitFor } from './exec.js';
-import { LAB_GATEWAY, createHost, ensureBridge, labHost, removeBridge, removeHost, setLink } from './host-network.js';
+import { LAB_GATEWAY, createHost, ensureBridge, labHost, removeBridge, removeHost, setLink, setPodRoutes } from './host-network.js';
 
 /** LAB_CGROUP_PARENT is the cgroup every lab node's pods live under. */
 export const LAB_CGROUP_PARENT = 'flotilla-lab';
@@ -82,7 +82,7 @@ export const EXAMPLE_TAGS = ['busybox:latest', 'busybox:v2'];
 /** startNodeDaemons starts a node's runtime, waits for its socket, then starts its agent. */
 export async function startNodeDaemons(state: LabState, node: LabNodeState): Promise<void> {
   const h = labHost(node.index);
-  const cgroupParent = `${LAB_CGROUP_PARENT}/${h.name}`;
+  const cgroupParent = `/${LAB_CGROUP_PARENT}/${h.name}`;
   const [rcmd, rargs] = flotilla(['runtime', '--socket', node.socket, '--root-dir', join(node.rootDir, 'runtime'), '--cgroup-parent', cgroupParent], h.netns);
   rmSync(node.socket, { force: true });
   node.runtimePid = startDaemon(rcmd, rargs, join(node.rootDir, 'runtime.log'));
@@ -116,6 +116,22 @@ export async function reviveNode(state: LabState, name: string): Promise<void> {
   if (!node) throw new Error(`no lab node named ${name}`);
   await setLink(labHost(node.index), true);
   await startNodeDaemons(state, node);
+  const client = labClient(state);
+  try {
+    await routePodCidrs(state, client);
+  } finally {
+    client.close();
+  }
+}
+
+/** routePodCidrs routes each lab host's pod CIDR (from its Node object) to that host, on every host. */
+async function routePodCidrs(state: LabState, client: ApiClient): Promise<void> {
+  const nodes = (await client.list<Node>('nodes')).items;
+  const routes = state.nodes.flatMap((n) => {
+    const cidr = nodes.find((x) => x.metadata.name === n.name)?.spec?.podCIDR;
+    return cidr ? [{ cidr, address: n.address }] : [];
+  });
+  for (const n of state.nodes) await setPodRoutes(labHost(n.index), routes);
 }
 
 /** labUp brings a lab of opts.nodes nodes up and resolves with its state once all are Ready. */
@@ -177,14 +193,15 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
     await startNodeDaemons(state, node);
   }
 
-  await waitFor(`${opts.nodes} lab nodes to be Ready`, 120_000, async () => {
+  await waitFor(`${opts.nodes} lab nodes to be Ready with a pod CIDR`, 120_000, async () => {
     for (const n of state.nodes) {
       if (!isAlive(n.agentPid)) throw new Error(`the agent of ${n.name} exited; see ${join(n.rootDir, 'agent.log')}`);
     }
     const nodes = await client.list<Node>('nodes');
-    const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const ready = nodes.items.filter((n) => n.spec?.podCIDR && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     return ready.length >= opts.nodes || undefined;
   }, 500);
+  await routePodCidrs(state, client);
   client.close();
   log(`lab: ${opts.nodes} nodes Ready; export FLOTILLA_CONFIG=${state.configPath}`);
   return state;
