@@ -110,7 +110,9 @@ export function surgeAndUnavailable(d: Readonly<Deployment>): { maxSurge: number
 export type ReplicaSetSizes = Map<string, number>;
 
 const specReplicas = (rs: Readonly<ReplicaSet>) => rs.spec.replicas ?? 0;
-const available = (rs: Readonly<ReplicaSet>) => rs.status?.availableReplicas ?? 0;
+// A ReplicaSet just scaled down still reports the pods it is deleting as available until its status
+// catches up; counting past spec.replicas would let the next step cut into availability again.
+const available = (rs: Readonly<ReplicaSet>) => Math.min(rs.status?.availableReplicas ?? 0, specReplicas(rs));
 
 /**
  * rollingUpdateStep is one step of RollingUpdate: grow the new ReplicaSet while the total stays

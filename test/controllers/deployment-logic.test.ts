@@ -51,6 +51,14 @@ test('rollingUpdateStep surges the new set and keeps replicas - maxUnavailable a
   assert.equal(sizes.get('old'), 0);
 });
 
+test('rollingUpdateStep does not count pods an old ReplicaSet is still deleting (stale status)', () => {
+  const d = deployment(6, { rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } });
+  // Old was cut 6 → 5 a moment ago; its status still reports 6 available. New has 1 pod, not ready yet.
+  const sizes = rollingUpdateStep(d, rs('new', 1, { available: 0, created: '2026-01-02T00:00:00Z' }), [rs('old', 5, { available: 6, current: 6 })]);
+  assert.equal(sizes.get('old'), 5, 'only 5 old pods count as available: cutting another would leave 4 < 5');
+  assert.equal(sizes.get('new'), 2, 'the new set may still surge: 6 of 7 pods planned');
+});
+
 test('rollingUpdateStep removes unavailable old pods first without touching availability', () => {
   const d = deployment(4, { rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
   const sizes = rollingUpdateStep(d, rs('new', 0, { available: 0 }), [rs('old', 4, { available: 2 })]);

@@ -158,6 +158,9 @@ test('lab down leaves no netns, veth, bridge, cgroup, mount or process behind', 
     assert.ok(!existsSync(join(root, 'flotilla-lab')), `cgroup ${root}/flotilla-lab remains`);
   }
   for (const pid of pids) assert.ok(!pid || !existsSync(`/proc/${pid}`), `process ${pid} remains`);
-  const shims = execFileSync('ps', ['-eo', 'comm='], { encoding: 'utf8' }).split('\n').filter((c) => c.startsWith('flotilla-shim'));
+  // A shim that has exited may stay a zombie for a moment until init reaps it: only live ones count.
+  const shims = execFileSync('ps', ['-eo', 'stat=,comm='], { encoding: 'utf8' }).split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([stat, comm]) => comm?.startsWith('flotilla-shim') && !stat.startsWith('Z'));
   assert.deepEqual(shims, [], 'no shim process remains');
 });
