@@ -140,7 +140,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     endpoints = ownEtcd.endpoints;
     log.info({ endpoints, pid: ownEtcd.pid }, 'started own etcd');
   }
-  const etcd = new Etcd3({ hosts: endpoints, dialTimeout: 5000, faultHandling: { watchBackoff: cappedBackoff(100, 2000) } });
+  // gRPC's default 4 MiB receive cap would make any list of a few thousand pods fail.
+  const etcd = new Etcd3({
+    hosts: endpoints,
+    dialTimeout: 5000,
+    grpcOptions: { 'grpc.max_receive_message_length': -1 },
+    faultHandling: { watchBackoff: cappedBackoff(100, 2000) },
+  });
   const storage = new Storage(etcd);
   const hub = new WatchHub(etcd);
   const namespaces = new NamespaceCache(storage);

@@ -252,3 +252,19 @@ test('cluster-scoped nodes, leases and events round-trip; dryRun stores nothing'
   assert.equal(dry.status, 201);
   assert.equal((await api.call('GET', `${PODS}/crud-dry`)).status, 404);
 });
+
+test('a list larger than gRPC\'s default 4 MiB message comes back whole', async () => {
+  const ns = await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'crud-big' } });
+  assert.equal(ns.status, 201, ns.text);
+  const filler = 'x'.repeat(200 * 1024);
+  for (let i = 0; i < 24; i++) {
+    const pod = podManifest(`big-${i}`);
+    pod.metadata.annotations = { filler };
+    const r = await api.call('POST', '/api/v1/namespaces/crud-big/pods', pod);
+    assert.equal(r.status, 201, r.text.slice(0, 300));
+  }
+  const list = await api.call('GET', '/api/v1/namespaces/crud-big/pods');
+  assert.equal(list.status, 200, list.text.slice(0, 300));
+  assert.ok(list.text.length > 4.5 * 1024 * 1024, `list is ${list.text.length} bytes`);
+  assert.equal(list.body.items.length, 24);
+});
