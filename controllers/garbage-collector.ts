@@ -1,7 +1,9 @@
 /**
- * GarbageCollector deletes dependents whose owner is gone (cascading delete, in the background)
- * and, for an owner deleted with propagationPolicy=Orphan (the `orphan` finalizer), removes the
- * owner's references from its dependents and then the finalizer, so the owner can go alone.
+ * GarbageCollector deletes dependents whose owner is gone (cascading delete, in the background);
+ * for an owner deleted with propagationPolicy=Orphan (the `orphan` finalizer) it removes the
+ * owner's references from its dependents and then the finalizer, so the owner can go alone; for
+ * propagationPolicy=Foreground (`foregroundDeletion`) it deletes the dependents first and releases
+ * the owner once none is left.
  * Before deleting it asks the API for the owner: a cache that lags never deletes a live object.
  */
 import { isNotFound } from '../api/client.js';
@@ -12,6 +14,10 @@ import { WorkQueue } from './work-queue.js';
 
 /** ORPHAN_FINALIZER marks an owner whose dependents must be kept (propagationPolicy=Orphan). */
 export const ORPHAN_FINALIZER = 'orphan';
+/** FOREGROUND_FINALIZER marks an owner that may go only after its dependents (propagationPolicy=Foreground). */
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
+const isFinalizing = (obj: Readonly<KubeObject>, finalizer: string) => !!obj.metadata.deletionTimestamp && !!obj.metadata.finalizers?.includes(finalizer);
 
 /** Kind names the caches the collector watches, by kind. */
 export type CachesByKind = Record<string, ObjectCache<KubeObject>>;
@@ -33,11 +39,14 @@ export class GarbageCollector {
     for (const [kind, cache] of Object.entries(this.caches)) {
       const check = (obj: Readonly<KubeObject>) => {
         if (obj.metadata.ownerReferences?.length) this.queue.add(`${kind}|${keyOf(obj)}`);
-        if (obj.metadata.finalizers?.includes(ORPHAN_FINALIZER) && obj.metadata.deletionTimestamp) this.queue.add(`${kind}|${keyOf(obj)}`);
+        if (isFinalizing(obj, ORPHAN_FINALIZER) || isFinalizing(obj, FOREGROUND_FINALIZER)) this.queue.add(`${kind}|${keyOf(obj)}`);
       };
       cache.on('add', check);
       cache.on('update', (_o, obj) => check(obj));
-      cache.on('delete', (owner) => this.enqueueDependents(owner));
+      cache.on('delete', (obj) => {
+        this.enqueueDependents(obj);
+        this.enqueueForegroundOwners(obj);
+      });
     }
   }
 
@@ -52,6 +61,23 @@ export class GarbageCollector {
         if (obj.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid)) this.queue.add(`${kind}|${keyOf(obj)}`);
       }
     }
+  }
+
+  /** enqueueForegroundOwners wakes owners waiting (Foreground) for this dependent to go. */
+  private enqueueForegroundOwners(dep: Readonly<KubeObject>): void {
+    for (const ref of dep.metadata.ownerReferences ?? []) {
+      const cache = this.caches[ref.kind];
+      const owner = cache?.get(dep.metadata.namespace ? `${dep.metadata.namespace}/${ref.name}` : ref.name) ?? cache?.get(ref.name);
+      if (owner?.metadata.uid === ref.uid && isFinalizing(owner, FOREGROUND_FINALIZER)) this.queue.add(`${ref.kind}|${keyOf(owner)}`);
+    }
+  }
+
+  private dependentsOf(owner: Readonly<KubeObject>): [string, Readonly<KubeObject>][] {
+    const out: [string, Readonly<KubeObject>][] = [];
+    for (const [kind, cache] of Object.entries(this.caches)) {
+      for (const dep of cache.list()) if (dep.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid)) out.push([kind, dep]);
+    }
+    return out;
   }
 
   private async ownerExists(ref: OwnerReference, namespace: string | undefined): Promise<boolean> {
@@ -73,8 +99,12 @@ export class GarbageCollector {
     const [kind, objKey] = key.split('|');
     const obj = this.caches[kind]?.get(objKey);
     if (!obj) return;
-    if (obj.metadata.deletionTimestamp && obj.metadata.finalizers?.includes(ORPHAN_FINALIZER)) {
+    if (isFinalizing(obj, ORPHAN_FINALIZER)) {
       await this.orphanDependents(kind, obj);
+      return;
+    }
+    if (isFinalizing(obj, FOREGROUND_FINALIZER)) {
+      await this.deleteDependentsFirst(kind, obj);
       return;
     }
     const refs = obj.metadata.ownerReferences ?? [];
@@ -83,30 +113,46 @@ export class GarbageCollector {
     const info = resourceByKind(kind)!;
     this.log.info({ kind, object: objKey, owners: refs.map((r) => `${r.kind}/${r.name}`) }, 'deleting dependent whose owners are gone');
     const { namespace, name } = splitKey(objKey);
-    await this.writer.delete(info, name, { namespace, propagationPolicy: 'Background' }).catch((err) => {
-      if (!isNotFound(err)) throw err;
-    });
+    await this.writer.delete(info, name, { namespace, propagationPolicy: 'Background' }).catch(ignoreNotFound);
   }
 
   private async orphanDependents(ownerKind: string, owner: Readonly<KubeObject>): Promise<void> {
-    for (const [kind, cache] of Object.entries(this.caches)) {
-      for (const dep of cache.list()) {
-        const refs = dep.metadata.ownerReferences ?? [];
-        if (!refs.some((r) => r.uid === owner.metadata.uid)) continue;
-        const kept = refs.filter((r) => r.uid !== owner.metadata.uid);
-        await this.writer
-          .patch(resourceByKind(kind)!, dep.metadata.name!, { metadata: { ownerReferences: kept.length ? kept : null } }, dep.metadata.namespace)
-          .catch((err) => {
-            if (!isNotFound(err)) throw err;
-          });
-      }
+    for (const [kind, dep] of this.dependentsOf(owner)) {
+      const kept = (dep.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid);
+      await this.writer
+        .patch(resourceByKind(kind)!, dep.metadata.name!, { metadata: { ownerReferences: kept.length ? kept : null } }, dep.metadata.namespace)
+        .catch(ignoreNotFound);
     }
-    const finalizers = (owner.metadata.finalizers ?? []).filter((f) => f !== ORPHAN_FINALIZER);
     this.log.info({ kind: ownerKind, object: keyOf(owner) }, 'dependents orphaned; releasing owner');
+    await this.releaseOwner(ownerKind, owner, ORPHAN_FINALIZER);
+  }
+
+  /**
+   * deleteDependentsFirst deletes the owner's dependents (in the foreground too, so grandchildren
+   * go before children) and releases the owner once none is left; each dependent's delete event
+   * brings the owner back here.
+   */
+  private async deleteDependentsFirst(ownerKind: string, owner: Readonly<KubeObject>): Promise<void> {
+    const deps = this.dependentsOf(owner);
+    for (const [kind, dep] of deps) {
+      if (dep.metadata.deletionTimestamp) continue;
+      await this.writer
+        .delete(resourceByKind(kind)!, dep.metadata.name!, { namespace: dep.metadata.namespace, propagationPolicy: 'Foreground' })
+        .catch(ignoreNotFound);
+    }
+    if (deps.length > 0) return;
+    this.log.info({ kind: ownerKind, object: keyOf(owner) }, 'dependents deleted; releasing owner');
+    await this.releaseOwner(ownerKind, owner, FOREGROUND_FINALIZER);
+  }
+
+  private async releaseOwner(ownerKind: string, owner: Readonly<KubeObject>, finalizer: string): Promise<void> {
+    const finalizers = (owner.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     await this.writer
       .patch(resourceByKind(ownerKind)!, owner.metadata.name!, { metadata: { finalizers: finalizers.length ? finalizers : null, resourceVersion: owner.metadata.resourceVersion } }, owner.metadata.namespace)
-      .catch((err) => {
-        if (!isNotFound(err)) throw err;
-      });
+      .catch(ignoreNotFound);
   }
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (!isNotFound(err)) throw err;
 }

@@ -120,6 +120,36 @@ test('deleting a Deployment deletes its ReplicaSets and pods (cascading garbage 
   });
 });
 
+test('a Foreground delete keeps the Deployment until its ReplicaSets and pods are gone', { timeout: 60_000 }, async () => {
+  await client.create('deployments', deployment('fg', 3, 'busybox:1'), 'default');
+  await waitFor('3 fg pods', 30_000, async () => ((await livePods('fg')).length === 3) || undefined);
+  await client.delete('deployments', 'fg', { namespace: 'default', propagationPolicy: 'Foreground' });
+  const marked = await client.get<Deployment>('deployments', 'fg', 'default').catch(() => undefined);
+  if (marked) assert.ok(marked.metadata.finalizers?.includes('foregroundDeletion'), 'marked with the foregroundDeletion finalizer');
+  await waitFor('the fg Deployment to be gone', 40_000, async () => {
+    const d = await client.get<Deployment>('deployments', 'fg', 'default').catch(() => undefined);
+    return d === undefined || undefined;
+  });
+  const sets = (await client.list<ReplicaSet>('replicasets', { namespace: 'default', labelSelector: 'app=fg' })).items;
+  const pods = (await client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=fg' })).items;
+  assert.deepEqual([sets.length, pods.length], [0, 0], 'dependents went before the owner');
+});
+
+test('an Orphan delete removes the Deployment and leaves its ReplicaSet and pods unowned', { timeout: 60_000 }, async () => {
+  await client.create('deployments', deployment('orph', 2, 'busybox:1'), 'default');
+  await waitFor('2 orph pods', 30_000, async () => ((await livePods('orph')).length === 2) || undefined);
+  await client.delete('deployments', 'orph', { namespace: 'default', propagationPolicy: 'Orphan' });
+  await waitFor('the orph Deployment to be gone', 30_000, async () => {
+    const d = await client.get<Deployment>('deployments', 'orph', 'default').catch(() => undefined);
+    return d === undefined || undefined;
+  });
+  const sets = (await client.list<ReplicaSet>('replicasets', { namespace: 'default', labelSelector: 'app=orph' })).items;
+  assert.equal(sets.length, 1);
+  assert.equal(sets[0].metadata.ownerReferences, undefined, 'the ReplicaSet lost its owner reference');
+  assert.equal((await livePods('orph')).length, 2, 'its pods keep running');
+  await client.delete('replicasets', sets[0].metadata.name!, { namespace: 'default' });
+});
+
 test('nodes get pod CIDRs; a silent node goes NotReady, is tainted, and loses its pods', { timeout: 60_000 }, async () => {
   const old = new Date(Date.now() - 30_000).toISOString(); // older than the grace; creation itself counts as a heartbeat
   const node = (name: string): Node => ({
