@@ -124,13 +124,15 @@ test('a killed, cut-off node goes NotReady, its pods are replaced, and it rejoin
     const n = await client.get<Node>('nodes', victim);
     return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status !== 'True') || undefined;
   }, 1000);
+  console.log(`${victim} NotReady ${((Date.now() - killedAt) / 1000).toFixed(0)} s after it was killed`);
   const pods = await waitFor('6 Ready web pods on the remaining nodes', 180_000, async () => {
     const ready = (await webPods()).filter((p) => isReady(p) && p.spec.nodeName !== victim);
     return ready.length === 6 ? ready : undefined;
   }, 1000);
   const recoveredS = (Date.now() - killedAt) / 1000;
   console.log(`deployment back to 6 Ready pods ${recoveredS.toFixed(0)} s after the node was killed`);
-  assert.ok(recoveredS <= 160, `recovery took ${recoveredS} s`);
+  // The issue's bound: 40 s to NotReady + 60 s to eviction leave 20 s to start the replacements.
+  assert.ok(recoveredS <= 120, `recovery took ${recoveredS.toFixed(0)} s (more than 2 minutes)`);
   assert.ok(pods.every((p) => p.spec.nodeName !== victim));
 
   await reviveNode(state!, victim);
