@@ -13,30 +13,74 @@ import type { PodInfo } from './pod-info.js';
 export const DEFAULT_MAX_PODS = 110;
 
 /**
+ * OwnerNodes is one owner's nodes and how many of its pods each holds, in two parallel arrays, so
+ * spreading walks them with plain indexed loads (a Map's entries iterator makes an array per entry).
+ */
+export class OwnerNodes {
+  /** nodes[i] holds counts[i] (> 0) pods of the owner; the order is arbitrary. */
+  readonly nodes: NodeInfo[] = [];
+  readonly counts: number[] = [];
+  private readonly at = new Map<NodeInfo, number>();
+
+  /** get gives how many pods of the owner `node` holds, or undefined for none. */
+  get(node: NodeInfo): number | undefined {
+    const i = this.at.get(node);
+    return i === undefined ? undefined : this.counts[i];
+  }
+
+  /** size is the number of nodes holding pods of the owner. */
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  /** add counts `n` more pods on `node` (n may be negative); a node left with none is dropped. */
+  add(node: NodeInfo, n: number): void {
+    const i = this.at.get(node);
+    if (i === undefined) {
+      if (n <= 0) return;
+      this.at.set(node, this.nodes.length);
+      this.nodes.push(node);
+      this.counts.push(n);
+      return;
+    }
+    const c = this.counts[i]! + n;
+    if (c > 0) {
+      this.counts[i] = c;
+      return;
+    }
+    // Swap the last entry into the freed place.
+    const last = this.nodes.length - 1;
+    const moved = this.nodes[last]!;
+    this.nodes[i] = moved;
+    this.counts[i] = this.counts[last]!;
+    this.at.set(moved, i);
+    this.nodes.pop();
+    this.counts.pop();
+    this.at.delete(node);
+  }
+}
+
+/**
  * OwnerIndex maps an owner uid to the nodes holding its pods and how many, across a snapshot, so
  * spreading visits only the nodes an owner uses instead of looking the owner up on every node.
  */
 export class OwnerIndex {
-  private readonly byOwner = new Map<string, Map<NodeInfo, number>>();
+  private readonly byOwner = new Map<string, OwnerNodes>();
 
   /** add counts `n` more pods of `owner` on `node` (n may be negative). */
   add(owner: string, node: NodeInfo, n: number): void {
     let m = this.byOwner.get(owner);
     if (!m) {
       if (n <= 0) return;
-      m = new Map();
+      m = new OwnerNodes();
       this.byOwner.set(owner, m);
     }
-    const c = (m.get(node) ?? 0) + n;
-    if (c > 0) m.set(node, c);
-    else {
-      m.delete(node);
-      if (m.size === 0) this.byOwner.delete(owner);
-    }
+    m.add(node, n);
+    if (m.size === 0) this.byOwner.delete(owner);
   }
 
   /** nodesOf gives the nodes holding pods of `owner`, with their counts. */
-  nodesOf(owner: string): ReadonlyMap<NodeInfo, number> | undefined {
+  nodesOf(owner: string): OwnerNodes | undefined {
     return this.byOwner.get(owner);
   }
 }

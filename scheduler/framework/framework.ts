@@ -157,12 +157,13 @@ export class Framework {
       // Copy the next `size` slots in rotating order (at most two runs of the order array).
       let from = start + processed;
       if (from >= n) from -= n;
+      // Plain loops, not set(subarray()): a subarray is an object allocated per batch.
       const firstRun = Math.min(size, n - from);
-      batch.set(order.subarray(from, from + firstRun), 0);
-      if (firstRun < size) batch.set(order.subarray(0, size - firstRun), firstRun);
+      for (let j = 0; j < firstRun; j++) batch[j] = order[from + j]!;
+      for (let j = firstRun; j < size; j++) batch[j] = order[j - firstRun]!;
       let k = size;
       for (let f = 0; f < nf && k > 0; f++) k = filters[f]!.filterMany(state, pod, cols, batch, k, reject);
-      feasible.set(batch.subarray(0, k), found);
+      for (let j = 0; j < k; j++) feasible[found + j] = batch[j]!;
       found += k;
       processed += size;
     }

@@ -10,8 +10,10 @@ import { type CycleState, MAX_NODE_SCORE, type ScorePlugin } from '../framework/
 
 /** sharePercent is the part of a resource in use after placing, in percent, at most 100 (100 without capacity); `pct` is percentOf(capacity). */
 function sharePercent(requested: number, capacity: number, pct: number): number {
-  if (capacity <= 0) return MAX_NODE_SCORE;
-  return Math.min(MAX_NODE_SCORE, requested * pct);
+  // The literal, not the imported MAX_NODE_SCORE: a module binding is a tagged value to the
+  // optimiser, so mixing it with a double here boxed every result (a heap number per node).
+  if (capacity <= 0) return 100;
+  return Math.min(100, requested * pct);
 }
 
 /** balanced is the score from the two shares in percent: 100 minus their standard deviation (|cpu − memory| / 2). */

@@ -16,9 +16,12 @@ export class SelectorSpread {
   readonly name = 'SelectorSpread';
   // What the last batch scoreMany found, so normalize need not scan: the cycle, the places that
   // hold a non-zero count, and the largest count.
+  // Typed arrays with a count, not arrays reset with `length = 0` (that drops their storage, so
+  // every cycle grew them again).
   private lastCycle = -1;
-  private readonly touched: number[] = [];
-  private readonly counts: number[] = [];
+  private touched = new Int32Array(64);
+  private counts = new Float64Array(64);
+  private nTouched = 0;
   private max = 0;
 
   preScore(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number): Status {
@@ -47,24 +50,32 @@ export class SelectorSpread {
       return;
     }
     const used = index.nodesOf(uid);
-    const touched = this.touched;
-    const counts = this.counts;
-    touched.length = 0;
-    counts.length = 0;
+    this.nTouched = 0;
     this.max = 0;
     this.lastCycle = state.id;
     if (!used) return;
     const { stamp, pos } = cols;
-    for (const [node, n] of used) {
-      const s = node.slot;
+    const { nodes, counts: owned } = used;
+    if (this.touched.length < nodes.length) {
+      this.touched = new Int32Array(nodes.length * 2);
+      this.counts = new Float64Array(nodes.length * 2);
+    }
+    const { touched, counts } = this;
+    let t = 0;
+    let max = 0;
+    for (let j = 0; j < nodes.length; j++) {
+      const s = nodes[j]!.slot;
+      const n = owned[j]!;
       if (s >= 0 && stamp[s] === state.id) {
         const at = pos[s]!;
         out[at] = n;
-        touched.push(at);
-        counts.push(n);
-        if (n > this.max) this.max = n;
+        touched[t] = at;
+        counts[t++] = n;
+        if (n > max) max = n;
       }
     }
+    this.nTouched = t;
+    this.max = max;
   }
 
   normalize(state: CycleState, _pod: PodInfo, scores: Float64Array, count: number): void {
@@ -74,8 +85,8 @@ export class SelectorSpread {
     const max = this.max;
     scores.fill(MAX_NODE_SCORE, 0, count);
     if (max === 0) return;
-    const { touched, counts } = this;
-    for (let k = 0; k < touched.length; k++) scores[touched[k]!] = MAX_NODE_SCORE - Math.floor((MAX_NODE_SCORE * counts[k]!) / max);
+    const { touched, counts, nTouched } = this;
+    for (let k = 0; k < nTouched; k++) scores[touched[k]!] = MAX_NODE_SCORE - Math.floor((MAX_NODE_SCORE * counts[k]!) / max);
   }
 }
 SelectorSpread satisfies new () => PreScorePlugin & ScorePlugin;

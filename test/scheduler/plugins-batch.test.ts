@@ -14,7 +14,7 @@ import { NodeResourcesLeastAllocated } from '../../scheduler/plugins/least-alloc
 import { NodeResourcesBalancedAllocation } from '../../scheduler/plugins/balanced-allocation.js';
 import { SelectorSpread } from '../../scheduler/plugins/selector-spread.js';
 import { Snapshot } from '../../scheduler/snapshot.js';
-import type { NodeInfo } from '../../scheduler/node-info.js';
+import { type NodeInfo, OwnerIndex } from '../../scheduler/node-info.js';
 import type { PodInfo } from '../../scheduler/pod-info.js';
 import { nodeInfo, podInfo } from './fixtures.js';
 
@@ -109,4 +109,28 @@ test('columns follow the NodeInfo as pods come and go', () => {
   snap.delete('big');
   assert.equal(big.slot, -1);
   assert.equal(snap.nodes().length, nodes.length - 1);
+});
+
+test('the owner index keeps each node with its count when a node in the middle leaves', () => {
+  const nodes = ['a', 'b', 'c', 'd'].map((n) => nodeInfo(n));
+  const index = new OwnerIndex();
+  const [a, b, c, d] = nodes as [NodeInfo, NodeInfo, NodeInfo, NodeInfo];
+  index.add('rs', a, 1);
+  index.add('rs', b, 2);
+  index.add('rs', c, 3);
+  index.add('rs', b, -2); // b leaves: c takes its place
+  index.add('rs', d, 4);
+  index.add('rs', a, 1);
+  const m = index.nodesOf('rs')!;
+  const seen = new Map(m.nodes.map((n, i) => [n.name, m.counts[i]]));
+  assert.deepEqual([...seen].sort(), [['a', 2], ['c', 3], ['d', 4]]);
+  assert.equal(m.size, 3);
+  assert.equal(m.get(b), undefined);
+  assert.equal(m.get(c), 3);
+  index.add('rs', d, -1);
+  assert.equal(m.get(d), 3);
+  index.add('other', a, -1); // a negative count for an unknown owner changes nothing
+  assert.equal(index.nodesOf('other'), undefined);
+  for (const n of [a, c, d]) index.add('rs', n, -m.get(n)!);
+  assert.equal(index.nodesOf('rs'), undefined);
 });
