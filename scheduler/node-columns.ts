@@ -17,6 +17,8 @@ export const FLAG_SOFT_TAINTS = 4;
 export const FLAG_INVALID = 8;
 /** FLAG_PORTS_USED: some host port is taken. */
 export const FLAG_PORTS_USED = 16;
+/** FLAG_BITS is how many flag bits there are. */
+const FLAG_BITS = 5;
 
 /** percentOf is 100 / capacity (0 for no capacity): the factor that turns an amount into percent of it. */
 export function percentOf(capacity: number): number {
@@ -49,6 +51,9 @@ export class NodeColumns {
   /** infos maps a slot back to its NodeInfo. */
   readonly infos: (NodeInfo | undefined)[] = [];
   private readonly free: number[] = [];
+  /** flagCounts[b] is how many slots in use have flag bit b set; inUse is how many slots are in use. */
+  private readonly flagCounts = new Int32Array(FLAG_BITS);
+  private inUse = 0;
 
   private grow(min: number): void {
     const cap = Math.max(16, min, this.flags.length * 2);
@@ -93,6 +98,7 @@ export class NodeColumns {
       if (slot >= this.flags.length) this.grow(slot + 1);
     }
     this.infos[slot] = info;
+    this.inUse++;
     this.labelsVersion[slot]!++;
     this.stamp[slot] = -1;
     this.write(slot, info);
@@ -102,8 +108,29 @@ export class NodeColumns {
   /** release frees a slot. */
   release(slot: number): void {
     this.infos[slot] = undefined;
-    this.flags[slot] = 0;
+    this.setFlags(slot, 0);
+    this.inUse--;
     this.free.push(slot);
+  }
+
+  private setFlags(slot: number, f: number): void {
+    const changed = this.flags[slot]! ^ f;
+    if (changed === 0) return;
+    for (let b = 0; b < FLAG_BITS; b++) if (changed & (1 << b)) this.flagCounts[b]! += f & (1 << b) ? 1 : -1;
+    this.flags[slot] = f;
+  }
+
+  /**
+   * noneWith tells whether no node in use has `flag`, and allWith whether every one has it: a filter
+   * whose slow path only nodes with (or without) a flag take can skip its pass over the batch.
+   */
+  noneWith(flag: number): boolean {
+    return this.flagCounts[31 - Math.clz32(flag)] === 0;
+  }
+
+  /** allWith tells whether every node in use has `flag` (see noneWith). */
+  allWith(flag: number): boolean {
+    return this.flagCounts[31 - Math.clz32(flag)] === this.inUse;
   }
 
   /** write copies a node's numbers and flags into its slot. */
@@ -121,12 +148,14 @@ export class NodeColumns {
     this.freePods[slot] = n.allocPods - n.podCount;
     this.pctCpu[slot] = percentOf(n.allocCpu);
     this.pctMemory[slot] = percentOf(n.allocMemory);
-    this.flags[slot] =
+    this.setFlags(
+      slot,
       (n.ready && !n.unschedulable ? FLAG_SCHEDULABLE : 0) |
-      (n.hardTaints.length > 0 ? FLAG_HARD_TAINTS : 0) |
-      (n.softTaints.length > 0 ? FLAG_SOFT_TAINTS : 0) |
-      (n.invalid !== undefined ? FLAG_INVALID : 0) |
-      (n.usedPorts.size > 0 ? FLAG_PORTS_USED : 0);
+        (n.hardTaints.length > 0 ? FLAG_HARD_TAINTS : 0) |
+        (n.softTaints.length > 0 ? FLAG_SOFT_TAINTS : 0) |
+        (n.invalid !== undefined ? FLAG_INVALID : 0) |
+        (n.usedPorts.size > 0 ? FLAG_PORTS_USED : 0),
+    );
   }
 
   /** touchLabels marks a slot's labels as changed. */

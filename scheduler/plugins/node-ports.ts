@@ -29,6 +29,7 @@ export class NodePorts {
   }
 
   filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
+    if (cols.noneWith(FLAG_PORTS_USED)) return count;
     const flags = cols.flags;
     let k = 0;
     for (let i = 0; i < count; i++) {

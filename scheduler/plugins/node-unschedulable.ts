@@ -28,6 +28,7 @@ export class NodeUnschedulable {
   }
 
   filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
+    if (cols.allWith(FLAG_SCHEDULABLE)) return count;
     const flags = cols.flags;
     let k = 0;
     for (let i = 0; i < count; i++) {

@@ -27,6 +27,7 @@ export class TaintToleration {
   }
 
   filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
+    if (cols.noneWith(FLAG_HARD_TAINTS)) return count;
     const flags = cols.flags;
     let k = 0;
     for (let i = 0; i < count; i++) {
@@ -43,6 +44,7 @@ export class TaintToleration {
 
   preScore(_state: CycleState, _pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number): Status {
     // Without PreferNoSchedule taints on any feasible node every node would score the same: skip.
+    if (cols.noneWith(FLAG_SOFT_TAINTS)) return SKIP;
     const flags = cols.flags;
     for (let i = 0; i < count; i++) if (flags[slots[i]!]! & FLAG_SOFT_TAINTS) return SUCCESS;
     return SKIP;

@@ -14,7 +14,8 @@ import { NodeResourcesLeastAllocated } from '../../scheduler/plugins/least-alloc
 import { NodeResourcesBalancedAllocation } from '../../scheduler/plugins/balanced-allocation.js';
 import { SelectorSpread } from '../../scheduler/plugins/selector-spread.js';
 import { Snapshot } from '../../scheduler/snapshot.js';
-import { type NodeInfo, OwnerIndex } from '../../scheduler/node-info.js';
+import { type NodeInfo, OwnerIndex, readyNode } from '../../scheduler/node-info.js';
+import { FLAG_HARD_TAINTS, FLAG_PORTS_USED, FLAG_SCHEDULABLE, FLAG_SOFT_TAINTS } from '../../scheduler/node-columns.js';
 import type { PodInfo } from '../../scheduler/pod-info.js';
 import { nodeInfo, podInfo } from './fixtures.js';
 
@@ -133,4 +134,29 @@ test('the owner index keeps each node with its count when a node in the middle l
   assert.equal(index.nodesOf('other'), undefined);
   for (const n of [a, c, d]) index.add('rs', n, -m.get(n)!);
   assert.equal(index.nodesOf('rs'), undefined);
+});
+
+test('the columns know whether any node has a flag, as nodes change and leave', () => {
+  const plain = nodeInfo('plain');
+  const other = nodeInfo('other');
+  const snap = Snapshot.from([plain, other]);
+  const { cols } = snap;
+  assert.ok(cols.allWith(FLAG_SCHEDULABLE) && cols.noneWith(FLAG_HARD_TAINTS) && cols.noneWith(FLAG_SOFT_TAINTS) && cols.noneWith(FLAG_PORTS_USED));
+  plain.setNode(readyNode('plain', { cpu: '4', memory: '8Gi' }, { unschedulable: true, taints: [{ key: 'k', effect: 'NoSchedule' }] }));
+  assert.ok(!cols.allWith(FLAG_SCHEDULABLE) && !cols.noneWith(FLAG_HARD_TAINTS));
+  other.setNode(readyNode('other', { cpu: '4', memory: '8Gi' }, { taints: [{ key: 'k', effect: 'PreferNoSchedule' }] }));
+  assert.ok(!cols.noneWith(FLAG_SOFT_TAINTS) && !cols.noneWith(FLAG_HARD_TAINTS));
+  const p = podInfo({ hostPorts: [80] });
+  other.addPod(p);
+  assert.ok(!cols.noneWith(FLAG_PORTS_USED));
+  other.removePod(p.key);
+  assert.ok(cols.noneWith(FLAG_PORTS_USED));
+  snap.delete('plain'); // the cordoned, tainted node leaves
+  assert.ok(cols.allWith(FLAG_SCHEDULABLE) && cols.noneWith(FLAG_HARD_TAINTS) && !cols.noneWith(FLAG_SOFT_TAINTS));
+  snap.set(nodeInfo('plain', { ready: false })); // back, not ready, in the freed slot
+  assert.ok(!cols.allWith(FLAG_SCHEDULABLE) && cols.noneWith(FLAG_HARD_TAINTS));
+  // The filters skip their pass only when no node can fail them; here the not-ready node still fails.
+  const slots = Int32Array.from(snap.slots());
+  const kept = new NodeUnschedulable().filterMany(new CycleState(), podInfo(), cols, slots, slots.length, () => {});
+  assert.deepEqual([...slots.subarray(0, kept)].map((s) => cols.info(s).name), ['other']);
 });
