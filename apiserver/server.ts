@@ -22,6 +22,7 @@ import { NamespaceCache } from './namespaces.js';
 import { routeDiscovery, routeResource } from './router.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { Storage } from './storage.js';
+import { EtcdKv } from './etcd-kv.js';
 import { startCompactor } from './compactor.js';
 import { NamespaceFinalizer } from './namespace-finalizer.js';
 import { WatchHub } from './watch-hub.js';
@@ -147,7 +148,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     grpcOptions: { 'grpc.max_receive_message_length': -1 },
     faultHandling: { watchBackoff: cappedBackoff(100, 2000) },
   });
-  const storage = new Storage(etcd);
+  const kv = new EtcdKv(endpoints);
+  const storage = new Storage(kv);
   const hub = new WatchHub(etcd);
   const namespaces = new NamespaceCache(storage);
   let server: Server | undefined;
@@ -191,6 +193,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           for (const s of sockets) s.destroy();
         });
         etcd.close();
+        kv.close();
         await ownEtcd?.stop();
         log.flush?.();
       })());
@@ -199,6 +202,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await hub.close().catch(() => undefined);
     server?.close();
     etcd.close();
+    kv.close();
     await ownEtcd?.stop();
     throw err;
   }

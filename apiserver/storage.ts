@@ -4,10 +4,11 @@
  * resourceVersion, which is the key's mod revision. Creates are create-if-absent transactions,
  * updates and deletes compare-and-swap on the mod revision, so a stale writer loses.
  */
-import type { Etcd3 } from 'etcd3';
 import type { ResourceInfo } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { GoneError, ServiceUnavailableError } from '../api/errors.js';
+import type { EtcdKv } from './etcd-kv.js';
+import { prefixRangeEnd } from './etcd-wire.js';
 
 /** REGISTRY_PREFIX is the root of every key Flotilla stores. */
 export const REGISTRY_PREFIX = '/registry/';
@@ -46,6 +47,8 @@ function encode(obj: KubeObject): string {
   }
 }
 
+const REVISION_PROBE = `${REGISTRY_PREFIX}\u0000revision-probe`;
+
 function isCompacted(err: unknown): boolean {
   return err instanceof Error && /compacted/.test(err.message);
 }
@@ -57,70 +60,58 @@ function unavailable(err: unknown): never {
 
 /** Storage reads and writes objects in etcd; every method is one etcd round trip. */
 export class Storage {
-  constructor(readonly etcd: Etcd3) {}
+  constructor(readonly kv: EtcdKv) {}
 
   /** get reads one object, or undefined when absent. */
   async get<T extends KubeObject = KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string): Promise<Stored<T> | undefined> {
-    const res = await this.etcd.get(objectKey(r, namespace, name)).exec().catch(unavailable);
+    const res = await this.kv.range(objectKey(r, namespace, name)).catch(unavailable);
     const kv = res.kvs[0];
     if (!kv) return undefined;
-    return { obj: decodeStored<T>(kv.value, kv.mod_revision), modRevision: kv.mod_revision };
+    return { obj: decodeStored<T>(kv.value, kv.modRevision), modRevision: kv.modRevision };
   }
 
   /** list reads every object of a resource (in one namespace, or all) and the revision it was read at. */
   async list<T extends KubeObject = KubeObject>(r: ResourceInfo, namespace?: string): Promise<{ items: T[]; revision: string }> {
-    const res = await this.etcd.getAll().prefix(resourcePrefix(r, namespace)).exec().catch(unavailable);
-    const items = res.kvs.map((kv) => decodeStored<T>(kv.value, kv.mod_revision));
-    return { items, revision: res.header.revision };
+    const prefix = resourcePrefix(r, namespace);
+    const res = await this.kv.range(prefix, prefixRangeEnd(prefix)).catch(unavailable);
+    const items = res.kvs.map((kv) => decodeStored<T>(kv.value, kv.modRevision));
+    return { items, revision: res.revision };
   }
 
   /** create writes a new object if its key is absent; returns it with its resourceVersion, or undefined when taken. */
   async create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T | undefined> {
     const key = objectKey(r, obj.metadata.namespace, obj.metadata.name!);
-    const res = await this.etcd
-      .if(key, 'Create', '==', 0)
-      .then(this.etcd.put(key).value(encode(obj)))
-      .commit()
-      .catch(unavailable);
+    const res = await this.kv.txn(key, { target: 'create', revision: 0 }, { put: encode(obj) }).catch(unavailable);
     if (!res.succeeded) return undefined;
-    obj.metadata.resourceVersion = res.header.revision;
+    obj.metadata.resourceVersion = res.revision;
     return obj;
   }
 
   /** update replaces an object if its mod revision is still `expected`; returns it with the new resourceVersion, or undefined on conflict. */
   async update<T extends KubeObject>(r: ResourceInfo, obj: T, expected: string): Promise<T | undefined> {
     const key = objectKey(r, obj.metadata.namespace, obj.metadata.name!);
-    const res = await this.etcd
-      .if(key, 'Mod', '==', expected)
-      .then(this.etcd.put(key).value(encode(obj)))
-      .commit()
-      .catch(unavailable);
+    const res = await this.kv.txn(key, { target: 'mod', revision: Number(expected) }, { put: encode(obj) }).catch(unavailable);
     if (!res.succeeded) return undefined;
-    obj.metadata.resourceVersion = res.header.revision;
+    obj.metadata.resourceVersion = res.revision;
     return obj;
   }
 
   /** delete removes an object if its mod revision is still `expected`; returns the delete's revision, or undefined on conflict. */
   async delete(r: ResourceInfo, namespace: string | undefined, name: string, expected: string): Promise<string | undefined> {
-    const key = objectKey(r, namespace, name);
-    const res = await this.etcd
-      .if(key, 'Mod', '==', expected)
-      .then(this.etcd.delete().key(key))
-      .commit()
-      .catch(unavailable);
-    return res.succeeded ? res.header.revision : undefined;
+    const res = await this.kv.txn(objectKey(r, namespace, name), { target: 'mod', revision: Number(expected) }, { delete: true }).catch(unavailable);
+    return res.succeeded ? res.revision : undefined;
   }
 
   /** currentRevision is etcd's store revision now. */
   async currentRevision(): Promise<string> {
-    const res = await this.etcd.get(`${REGISTRY_PREFIX}\u0000revision-probe`).exec().catch(unavailable);
-    return res.header.revision;
+    const res = await this.kv.range(REVISION_PROBE).catch(unavailable);
+    return res.revision;
   }
 
   /** checkNotCompacted throws GoneError when `revision` is older than etcd's compaction point. */
   async checkNotCompacted(revision: string): Promise<void> {
     try {
-      await this.etcd.get(`${REGISTRY_PREFIX}\u0000revision-probe`).revision(revision).exec();
+      await this.kv.range(REVISION_PROBE, undefined, Number(revision));
     } catch (err) {
       if (isCompacted(err)) throw new GoneError(`too old resource version: ${revision}`);
       if (/future revision/.test(String((err as Error)?.message))) return;

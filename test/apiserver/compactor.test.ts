@@ -4,6 +4,7 @@ import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
 import { startEtcd } from '../helpers/etcd.js';
 import { Storage } from '../../apiserver/storage.js';
+import { EtcdKv } from '../../apiserver/etcd-kv.js';
 import { startCompactor } from '../../apiserver/compactor.js';
 
 test('the compactor compacts etcd to the revision seen one interval earlier', async (t) => {
@@ -11,7 +12,9 @@ test('the compactor compacts etcd to the revision seen one interval earlier', as
   t.after(() => etcd.stop());
   const client = new Etcd3({ hosts: etcd.endpoints });
   t.after(() => client.close());
-  const storage = new Storage(client);
+  const kv = new EtcdKv(etcd.endpoints);
+  t.after(() => kv.close());
+  const storage = new Storage(kv);
   for (let i = 0; i < 5; i++) await client.put(`/registry/x/${i}`).value('v');
   const early = await storage.currentRevision();
   const compactor = startCompactor(client, storage, pino({ level: 'silent' }), 300);
