@@ -185,33 +185,30 @@ export class Framework {
     const active = this.activeScores;
     active.length = 0;
     for (const ws of this.scores) if (!skippedScores.has(ws.plugin.name)) active.push(ws);
-    // Each plugin scores into its own buffer, is normalised, and is added with its weight; the last
-    // one's pass also finds the best total and how many nodes share it.
-    let max = 0;
-    let ties = found;
-    if (active.length === 0) total.fill(0, 0, found);
+    // Each plugin adds its weighted, normalised scores to the total, in one pass when it can
+    // (addWeighted), else through its own buffer; then one pass finds the best total and its ties.
+    total.fill(0, 0, found);
     for (let p = 0; p < active.length; p++) {
       const ws = active[p]!;
+      const w = ws.weight;
+      if (ws.plugin.addWeighted) {
+        ws.plugin.addWeighted(state, pod, cols, feasible, found, w, total);
+        continue;
+      }
       if (ws.buf.length < found) ws.buf = new Float64Array(n);
       const buf = ws.buf;
       ws.plugin.scoreMany(state, pod, cols, feasible, found, buf);
       ws.plugin.normalize?.(state, pod, buf, found);
-      const w = ws.weight;
-      const prior = p > 0 ? 1 : 0;
-      if (p < active.length - 1) {
-        for (let i = 0; i < found; i++) total[i] = total[i]! * prior + buf[i]! * w;
-        continue;
-      }
-      max = -Infinity;
-      ties = 0;
-      for (let i = 0; i < found; i++) {
-        const t = total[i]! * prior + buf[i]! * w;
-        total[i] = t;
-        if (t > max) {
-          max = t;
-          ties = 1;
-        } else if (t === max) ties++;
-      }
+      for (let i = 0; i < found; i++) total[i] = total[i]! + buf[i]! * w;
+    }
+    let max = -Infinity;
+    let ties = 0;
+    for (let i = 0; i < found; i++) {
+      const t = total[i]!;
+      if (t > max) {
+        max = t;
+        ties = 1;
+      } else if (t === max) ties++;
     }
 
     // Select: the highest total; among equals one at random, so equal nodes share the load.

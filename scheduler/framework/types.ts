@@ -87,6 +87,12 @@ export interface ScorePlugin extends Plugin {
   scoreMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, out: Float64Array): void;
   /** normalize rewrites `scores[0..count)` in place to 0..100. */
   normalize?(state: CycleState, pod: PodInfo, scores: Float64Array, count: number): void;
+  /**
+   * addWeighted, when present, adds `weight` × the normalised score of the node in each of
+   * slots[0..count) to total[0..count) in one pass: exactly what scoreMany, normalize and
+   * `total[i] += out[i] * weight` give, without the buffer and the extra passes.
+   */
+  addWeighted?(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, weight: number, total: Float64Array): void;
 }
 
 /** MAX_NODE_SCORE is the top of the normalised score range, as in Kubernetes. */

@@ -10,10 +10,8 @@ import { type CycleState, MAX_NODE_SCORE, type ScorePlugin } from '../framework/
 
 /** sharePercent is the part of a resource in use after placing, in percent, at most 100 (100 without capacity); `pct` is percentOf(capacity). */
 function sharePercent(requested: number, capacity: number, pct: number): number {
-  // The literal, not the imported MAX_NODE_SCORE: a module binding is a tagged value to the
-  // optimiser, so mixing it with a double here boxed every result (a heap number per node).
-  if (capacity <= 0) return 100;
-  return Math.min(100, requested * pct);
+  if (capacity <= 0) return MAX_NODE_SCORE;
+  return Math.min(MAX_NODE_SCORE, requested * pct);
 }
 
 /** balanced is the score from the two shares in percent: 100 minus their standard deviation (|cpu − memory| / 2). */
@@ -36,13 +34,32 @@ export class NodeResourcesBalancedAllocation {
     return balancedScore(pod, node);
   }
 
-  scoreMany(_state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, out: Float64Array): void {
+  scoreMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, out: Float64Array): void {
+    out.fill(0, 0, count);
+    this.addWeighted(state, pod, cols, slots, count, 1, out);
+  }
+
+  addWeighted(_state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, weight: number, total: Float64Array): void {
     const { allocCpu, allocMemory, nonZeroCpu, nonZeroMemory, pctCpu, pctMemory } = cols;
     const pc = pod.nonZeroCpu;
     const pm = pod.nonZeroMemory;
+    // sharePercent and balanced written out, the same numbers with fewer branches and integer
+    // rounding: both shares are 0..100, so 100 − |cpu − memory| / 2 is 50..100, where `| 0` is
+    // Math.floor. 100 is MAX_NODE_SCORE as a literal: an imported binding is a tagged value to the
+    // optimiser, and mixed with a double it boxed a heap number per node.
     for (let i = 0; i < count; i++) {
       const s = slots[i]!;
-      out[i] = balanced(sharePercent(nonZeroCpu[s]! + pc, allocCpu[s]!, pctCpu[s]!), sharePercent(nonZeroMemory[s]! + pm, allocMemory[s]!, pctMemory[s]!));
+      let cpu = 100;
+      if (allocCpu[s]! > 0) {
+        const v = (nonZeroCpu[s]! + pc) * pctCpu[s]!;
+        if (v < 100) cpu = v;
+      }
+      let mem = 100;
+      if (allocMemory[s]! > 0) {
+        const v = (nonZeroMemory[s]! + pm) * pctMemory[s]!;
+        if (v < 100) mem = v;
+      }
+      total[i] = total[i]! + ((100 - Math.abs(cpu - mem) / 2) | 0) * weight;
     }
   }
 }

@@ -33,15 +33,25 @@ export class NodeResourcesLeastAllocated {
     return leastAllocatedScore(pod, node);
   }
 
-  scoreMany(_state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, out: Float64Array): void {
+  scoreMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, out: Float64Array): void {
+    out.fill(0, 0, count);
+    this.addWeighted(state, pod, cols, slots, count, 1, out);
+  }
+
+  addWeighted(_state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, weight: number, total: Float64Array): void {
     const { allocCpu, allocMemory, nonZeroCpu, nonZeroMemory, pctCpu, pctMemory } = cols;
     const pc = pod.nonZeroCpu;
     const pm = pod.nonZeroMemory;
+    // leastRequested written out with fewer branches and integer rounding, about twice as fast and
+    // the same numbers: without capacity pct is 0 and the share 0; a negative share (over capacity)
+    // is 0; the others are 0..100, where `| 0` is Math.floor, and `>> 1` halves with floor.
     for (let i = 0; i < count; i++) {
       const s = slots[i]!;
-      const cpu = leastRequested(nonZeroCpu[s]! + pc, allocCpu[s]!, pctCpu[s]!);
-      const mem = leastRequested(nonZeroMemory[s]! + pm, allocMemory[s]!, pctMemory[s]!);
-      out[i] = Math.floor((cpu + mem) / 2);
+      const vc = (allocCpu[s]! - (nonZeroCpu[s]! + pc)) * pctCpu[s]!;
+      const vm = (allocMemory[s]! - (nonZeroMemory[s]! + pm)) * pctMemory[s]!;
+      const cpu = vc > 0 ? vc | 0 : 0;
+      const mem = vm > 0 ? vm | 0 : 0;
+      total[i] = total[i]! + ((cpu + mem) >> 1) * weight;
     }
   }
 }

@@ -17,7 +17,7 @@ import { Snapshot } from '../../scheduler/snapshot.js';
 import { type NodeInfo, OwnerIndex, readyNode } from '../../scheduler/node-info.js';
 import { FLAG_HARD_TAINTS, FLAG_PORTS_USED, FLAG_SCHEDULABLE, FLAG_SOFT_TAINTS } from '../../scheduler/node-columns.js';
 import type { PodInfo } from '../../scheduler/pod-info.js';
-import { nodeInfo, podInfo } from './fixtures.js';
+import { nodeInfo, podInfo, seeded } from './fixtures.js';
 
 function cluster(): NodeInfo[] {
   return [
@@ -30,6 +30,8 @@ function cluster(): NodeInfo[] {
     nodeInfo('tainted', { taints: [{ key: 'gpu', effect: 'NoSchedule' }, { key: 'spot', effect: 'PreferNoSchedule' }], labels: { zone: 'a' } }),
     nodeInfo('soft', { taints: [{ key: 'spot', effect: 'PreferNoSchedule' }], labels: { zone: 'b', disk: 'ssd' } }, [podInfo({ owner: 'web' })]),
     nodeInfo('big', { cpu: '64', memory: '256Gi', labels: { zone: 'c', disk: 'ssd' } }),
+    nodeInfo('no-capacity', { cpu: '0', memory: '0', labels: { zone: 'c' } }),
+    nodeInfo('odd', { cpu: '3', memory: '7Gi', labels: { zone: 'b' } }, [podInfo({ cpu: '2900m', memory: '5Gi' })]),
   ];
 }
 
@@ -159,4 +161,52 @@ test('the columns know whether any node has a flag, as nodes change and leave', 
   const slots = Int32Array.from(snap.slots());
   const kept = new NodeUnschedulable().filterMany(new CycleState(), podInfo(), cols, slots, slots.length, () => {});
   assert.deepEqual([...slots.subarray(0, kept)].map((s) => cols.info(s).name), ['other']);
+});
+
+test('addWeighted adds what scoreMany, normalize and the weight give, with or without PreScore', () => {
+  const scorers: (ScorePlugin & Partial<PreScorePlugin>)[] = [new NodeResourcesLeastAllocated(), new NodeResourcesBalancedAllocation(), new SelectorSpread()];
+  const nodes = cluster();
+  const snap = Snapshot.from(nodes);
+  const slots = snap.slots();
+  for (const plugin of scorers) {
+    assert.ok(plugin.addWeighted, plugin.name);
+    for (const [pi, pod] of pods.entries()) {
+      for (const pre of [true, false]) {
+        for (const weight of [1, 3, 0.7]) {
+          const state = new CycleState();
+          if (pre && plugin.preScore?.(state, pod, snap.cols, slots, slots.length).code === 'Skip') continue;
+          const start = Float64Array.from(slots, (_, i) => (i * 37) % 11);
+          const want = new Float64Array(slots.length);
+          plugin.scoreMany(state, pod, snap.cols, slots, slots.length, want);
+          plugin.normalize?.(state, pod, want, want.length);
+          const total = Float64Array.from(start);
+          plugin.addWeighted!(state, pod, snap.cols, slots, slots.length, weight, total);
+          assert.deepEqual([...total], [...start].map((t, i) => t + want[i]! * weight), `${plugin.name} pod#${pi} preScore ${pre} weight ${weight}`);
+        }
+      }
+    }
+  }
+});
+
+test('the resource scores of the batch path equal the per-node formulas over random capacities and requests', () => {
+  const rnd = seeded(11);
+  const pick = (max: number) => Math.floor(rnd() * max);
+  const nodes: NodeInfo[] = [];
+  for (let i = 0; i < 400; i++) {
+    const cpu = [0, 1, 3, 7, 250, 1000, 32_000][pick(7)]! + pick(5000);
+    const memory = [0, 1, 999, 2 ** 30, 3 * 10 ** 9][pick(5)]! + pick(2 ** 31);
+    const held = Array.from({ length: pick(4) }, () => podInfo({ cpu: `${pick(3000)}m`, memory: `${pick(2 ** 31)}` }));
+    nodes.push(nodeInfo(`n${i}`, { cpu: `${cpu}m`, memory: `${memory}` }, held));
+  }
+  const snap = Snapshot.from(nodes);
+  const slots = snap.slots();
+  for (let k = 0; k < 40; k++) {
+    const pod = podInfo(k % 5 === 0 ? {} : { cpu: `${pick(4000)}m`, memory: `${pick(2 ** 32)}` });
+    for (const plugin of [new NodeResourcesLeastAllocated(), new NodeResourcesBalancedAllocation()]) {
+      const state = new CycleState();
+      const total = new Float64Array(slots.length);
+      plugin.addWeighted(state, pod, snap.cols, slots, slots.length, 1, total);
+      assert.deepEqual([...total], nodes.map((n) => plugin.score(state, pod, n)), `${plugin.name} pod#${k}`);
+    }
+  }
 });
