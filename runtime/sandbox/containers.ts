@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, normalize } from 'node:path';
 import type { Container, ContainerConfig, ContainerFilter, ContainerState, ContainerStats, ContainerStatusResponse, PodSandboxConfig, StringMap } from '../proto/types.js';
-import { RECORD_VERSION, type ContainerRecord } from '../state/records.js';
+import { RECORD_VERSION, type ContainerRecord, type SandboxRecord } from '../state/records.js';
 import { generateSpec } from '../oci/spec.js';
 import { RuntimeServiceError, invalid, notFound } from '../service/errors.js';
 import { containerSpecInput, resolveUser } from './container-spec.js';
@@ -96,49 +96,56 @@ export class ContainerManager {
         cgroupPath: `${sandbox.cgroupPath}/${id.slice(0, 16)}`,
         exit: null,
       };
-      const timer = new StepTimer(`CreateContainer ${id.slice(0, 12)}`);
-      this.ctx.store.saveContainer(rec);
-      let rootfsPrepared = false;
-      let ociCreated = false;
-      try {
-        const prepared = await this.ctx.deps.images.prepareRootfs(rec.image, id, dir);
-        rootfsPrepared = true;
-        timer.mark('rootfs');
-        rec.rootfs = prepared.rootfs;
-        rec.imageId = prepared.imageId;
-        rec.imageRef = prepared.imageId;
-        const sc = config.linux?.securityContext;
-        const user = resolveUser(prepared.config.user, readOr(join(prepared.rootfs, 'etc/passwd')), readOr(join(prepared.rootfs, 'etc/group')));
-        if (sc?.runAsUser) user.uid = sc.runAsUser.value;
-        if (sc?.runAsGroup) user.gid = sc.runAsGroup.value;
-        const spec = generateSpec(containerSpecInput({
-          config,
-          image: prepared.config,
-          user,
-          rootfs: prepared.rootfs,
-          namespaces: sandbox.namespaces!,
-          cgroupsPath: rec.cgroupPath,
-          hostsPath: join(sandbox.dir, 'hosts'),
-          resolvConfPath: join(sandbox.dir, 'resolv.conf'),
-          shmPath: join(sandbox.dir, 'shm'),
-        }));
-        writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
-        mkdirSync(dirname(rec.logPath), { recursive: true });
-        timer.mark('spec');
-        await this.ctx.deps.oci.create(id, dir, { logPath: rec.logPath });
-        ociCreated = true;
-        timer.mark('oci-create');
-        this.ctx.store.saveContainer(rec);
-        timer.done(this.ctx.log);
-        return id;
-      } catch (err) {
-        if (ociCreated) await this.ctx.deps.oci.delete(id, { force: true }).catch(() => undefined);
-        if (rootfsPrepared) await this.ctx.deps.images.releaseRootfs(id, dir).catch((e) => this.ctx.log(`container ${id}: release rootfs: ${errorText(e)}`));
-        this.ctx.store.deleteContainer(id);
-        if ((err as { code?: string }).code === 'FLT_ERR_OCI_SPEC') throw invalid('config', errorText(err));
-        throw err;
-      }
+      // Listed from here on: a RemoveContainer of it waits for the create (the rootfs is no longer serialised by the image store).
+      return this.ctx.locks.run(id, () => this.make(rec, sandbox, config));
     });
+  }
+
+  /** make prepares the rootfs, writes config.json and creates the OCI container of a new record, undoing all on failure. */
+  private async make(rec: ContainerRecord, sandbox: SandboxRecord, config: ContainerConfig): Promise<string> {
+    const { id, bundle: dir } = rec;
+    const timer = new StepTimer(`CreateContainer ${id.slice(0, 12)}`);
+    this.ctx.store.saveContainer(rec);
+    let rootfsPrepared = false;
+    let ociCreated = false;
+    try {
+      const prepared = await this.ctx.deps.images.prepareRootfs(rec.image, id, dir);
+      rootfsPrepared = true;
+      timer.mark('rootfs');
+      rec.rootfs = prepared.rootfs;
+      rec.imageId = prepared.imageId;
+      rec.imageRef = prepared.imageId;
+      const sc = config.linux?.securityContext;
+      const user = resolveUser(prepared.config.user, readOr(join(prepared.rootfs, 'etc/passwd')), readOr(join(prepared.rootfs, 'etc/group')));
+      if (sc?.runAsUser) user.uid = sc.runAsUser.value;
+      if (sc?.runAsGroup) user.gid = sc.runAsGroup.value;
+      const spec = generateSpec(containerSpecInput({
+        config,
+        image: prepared.config,
+        user,
+        rootfs: prepared.rootfs,
+        namespaces: sandbox.namespaces!,
+        cgroupsPath: rec.cgroupPath,
+        hostsPath: join(sandbox.dir, 'hosts'),
+        resolvConfPath: join(sandbox.dir, 'resolv.conf'),
+        shmPath: join(sandbox.dir, 'shm'),
+      }));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+      mkdirSync(dirname(rec.logPath), { recursive: true });
+      timer.mark('spec');
+      await this.ctx.deps.oci.create(id, dir, { logPath: rec.logPath });
+      ociCreated = true;
+      timer.mark('oci-create');
+      this.ctx.store.saveContainer(rec);
+      timer.done(this.ctx.log);
+      return id;
+    } catch (err) {
+      if (ociCreated) await this.ctx.deps.oci.delete(id, { force: true }).catch(() => undefined);
+      if (rootfsPrepared) await this.ctx.deps.images.releaseRootfs(id, dir).catch((e) => this.ctx.log(`container ${id}: release rootfs: ${errorText(e)}`));
+      this.ctx.store.deleteContainer(id);
+      if ((err as { code?: string }).code === 'FLT_ERR_OCI_SPEC') throw invalid('config', errorText(err));
+      throw err;
+    }
   }
 
   /** start starts a created container. */
@@ -268,9 +275,12 @@ export class ContainerManager {
   /** list returns the containers matching the filter. */
   async list(filter: ContainerFilter | null | undefined): Promise<Container[]> {
     const out: Container[] = [];
+    // The live state costs file reads per container: only the containers the other criteria keep pay it.
+    const rest = filter ? { ...filter, state: null } : filter;
     for (const rec of this.ctx.store.listContainers()) {
+      if (!containerMatches({ id: rec.id, sandboxId: rec.sandboxId, state: 'CONTAINER_UNKNOWN', labels: rec.config.labels }, rest)) continue;
       const state = await this.liveState(rec);
-      if (!containerMatches({ id: rec.id, sandboxId: rec.sandboxId, state, labels: rec.config.labels }, filter)) continue;
+      if (filter?.state && filter.state.state !== state) continue;
       out.push({
         id: rec.id,
         podSandboxId: rec.sandboxId,
