@@ -42,6 +42,7 @@ export class ImageStore {
   private readonly unpacking = new Map<string, Promise<void>>();
   private readonly pinned = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly readers = new Set<Promise<void>>();
   private usage = { usedBytes: 0, inodesUsed: 0 };
 
   readonly root: string;
@@ -68,10 +69,22 @@ export class ImageStore {
     await this.refreshUsage();
   }
 
-  /** serial runs metadata changes one at a time, in call order. */
+  /** serial runs metadata changes one at a time, in call order, each after the shared work begun before it. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
+    const next = Promise.all([this.chain, ...this.readers]).then(fn);
     this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * shared runs work that only adds a container's rootfs (no record or layer goes away): any number
+   * at once, after the metadata changes asked for before it and before those asked for after.
+   */
+  private shared<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn);
+    const settled = next.then(() => undefined, () => undefined);
+    this.readers.add(settled);
+    void settled.then(() => this.readers.delete(settled));
     return next;
   }
 
@@ -265,7 +278,7 @@ export class ImageStore {
 
   /** prepareRootfs mounts `<dir>/rootfs`: the image's layers read-only under the container's own upper dir. */
   async prepareRootfs(ref: string, containerId: string, dir: string): Promise<{ rootfs: string; config: ImageConfig }> {
-    return this.serial(async () => {
+    return this.shared(async () => {
       const img = this.index.resolve(ref);
       if (!img) throw new ImageError('FLT_ERR_IMAGE_NOT_FOUND', `image "${ref}" is not in the store (pull or import it first)`);
       for (let i = 0; i < img.chainIds.length; i++) await this.unpack(img.layers[i]!.digest, img.diffIds[i]!, img.chainIds.slice(0, i + 1));
@@ -278,6 +291,6 @@ export class ImageStore {
 
   /** releaseRootfs unmounts a container's rootfs and removes its upper and work dirs; idempotent. */
   async releaseRootfs(containerId: string, dir: string): Promise<void> {
-    await this.serial(() => this.rootfs.release(containerId, dir));
+    await this.shared(() => this.rootfs.release(containerId, dir));
   }
 }

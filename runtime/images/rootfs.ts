@@ -99,13 +99,16 @@ export class RootfsManager {
     const file = this.leaseFile(opts.containerId);
     if (!path.isAbsolute(opts.dir)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `container dir "${opts.dir}" must be an absolute path`);
     const p = rootfsPaths(opts.dir);
-    if (await isMountPoint(p.rootfs)) {
+    // Only a rootfs directory that exists can be mounted already (a new container's does not: no mount table read).
+    const exists = await fsp.access(p.rootfs).then(() => true, () => false);
+    if (exists && (await isMountPoint(p.rootfs))) {
       const lease = await fsp.readFile(file, 'utf8').then((s) => JSON.parse(s) as Lease, () => undefined);
       if (lease?.imageId === opts.imageId) return p.rootfs;
       throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is already mounted for another image or container`);
     }
     const lease: Lease = { containerId: opts.containerId, imageId: opts.imageId, dir: path.resolve(opts.dir) };
-    await writeFileAtomic(file, `${JSON.stringify(lease)}\n`);
+    // No fsync: the mount it guards does not outlive a reboot either.
+    await writeFileAtomic(file, `${JSON.stringify(lease)}\n`, { durable: false });
     try {
       await fsp.mkdir(opts.dir, { recursive: true });
       for (const d of [p.rootfs, p.upper, p.work]) await fsp.mkdir(d, { recursive: true });

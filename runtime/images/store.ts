@@ -11,14 +11,18 @@ import * as path from 'node:path';
 import { ImageError } from './errors.js';
 import { hexOf } from './oci.js';
 
-/** writeFileAtomic writes a file through a temp file in the same directory and a rename. */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+/**
+ * writeFileAtomic writes a file through a temp file in the same directory and a rename, so a reader
+ * never sees half of it. opts.durable false skips the fsync: for files about state that a reboot
+ * ends anyway (a rootfs mount's lease), where a crash of the process is all that must be survived.
+ */
+export async function writeFileAtomic(file: string, data: string | Buffer, opts: { durable?: boolean } = {}): Promise<void> {
   const tmp = `${file}${tempName('')}`;
   try {
     const fh = await fsp.open(tmp, 'w', 0o644);
     try {
       await fh.writeFile(data);
-      await fh.sync();
+      if (opts.durable !== false) await fh.sync();
     } finally {
       await fh.close();
     }
