@@ -53,6 +53,8 @@ interface Bindings {
   pidfdSignal: Fn;
   features: Fn;
   spawnShim: Fn;
+  vethAttach: Fn;
+  linkDelete: Fn;
 }
 
 let bindings: Bindings | undefined;
@@ -75,6 +77,8 @@ function lib(): Bindings {
     pidfdSignal: l.func('int flt_pidfd_signal(int pid, int signal, void *err)') as Fn,
     features: l.func('int flt_features(void *out, int len, void *err)') as Fn,
     spawnShim: l.func('int flt_spawn_shim(const char *path, const char **argv, void *err)') as Fn,
+    vethAttach: l.func('int flt_veth_attach(const char *host_if, const char *bridge, const char *netns_path, const char *peer_if, const char *address, int prefix, const char *gateway, void *err)') as Fn,
+    linkDelete: l.func('int flt_link_delete(const char *name, void *err)') as Fn,
   };
   return bindings;
 }
@@ -115,6 +119,19 @@ export function nsCreate(dir: string, kinds: NamespaceKind[], hostname?: string)
 /** nsRemove unmounts and unlinks the namespace files in dir (fine if already gone) and removes dir when empty. */
 export function nsRemove(dir: string): void {
   call('nsRemove', dir);
+}
+
+/** VethAttach names a sandbox's veth pair: the host end on a bridge, the peer in a network namespace with its address and default route. */
+export type VethAttach = { hostIf: string; bridge: string; netnsPath: string; peerIf: string; address: string; prefix: number; gateway: string };
+
+/** vethAttach plumbs a veth pair over rtnetlink in one call (no `ip` process); the caller deletes hostIf if it fails. */
+export function vethAttach(v: VethAttach): void {
+  call('vethAttach', v.hostIf, v.bridge, v.netnsPath, v.peerIf, v.address, v.prefix, v.gateway);
+}
+
+/** linkDelete deletes a network interface of this namespace by name; false when there was none. */
+export function linkDelete(name: string): boolean {
+  return call('linkDelete', name) === 0;
 }
 
 /** OverlayMount describes an overlay: lowerDirs topmost first; without upperDir it is read-only. */

@@ -38,6 +38,17 @@ FLT_API int flt_features(char *json_out, int len, struct flt_error *err);
  * fd 3, reaps its first process (which detaches at once) and returns the pipe's read end. */
 FLT_API int flt_spawn_shim(const char *path, char *const *argv, struct flt_error *err);
 
+/* flt_veth_attach adds veth host_if on bridge (up) with its peer peer_if made in the network namespace
+ * at netns_path, where the peer gets address/prefix, is brought up (with lo) and routes by default via
+ * gateway: what `ip link add`, `ip addr add`, `ip link set up` and `ip route add` would do, over
+ * rtnetlink. On failure the caller deletes host_if (its peer goes with it). */
+FLT_API int flt_veth_attach(const char *host_if, const char *bridge, const char *netns_path, const char *peer_if,
+                            const char *address, int prefix, const char *gateway, struct flt_error *err);
+
+/* flt_link_delete deletes a link of this network namespace by name: 0 when deleted, 1 when there was
+ * none (a veth's peer goes with it). */
+FLT_API int flt_link_delete(const char *name, struct flt_error *err);
+
 /* flt_error_size returns sizeof(struct flt_error), so the binding can check its layout. */
 FLT_API int flt_error_size(void);
 

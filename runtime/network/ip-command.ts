@@ -3,7 +3,6 @@
  * path (through nsenter), so that each network step is one process rather than one per command.
  */
 import { spawn, execFile } from 'node:child_process';
-import type { ShellPool } from './shell-coprocess.js';
 
 /** NetworkCommandError is a failed `ip` batch; its message carries the commands and ip's stderr. */
 export class NetworkCommandError extends Error {
@@ -53,38 +52,4 @@ export function ipJson(args: string[]): Promise<string> {
       else resolve(stdout);
     });
   });
-}
-
-/** SAFE_ARG matches what may go into a batch line or shell word unquoted: no spaces, quotes or shell syntax. */
-const SAFE_ARG = /^[A-Za-z0-9_./:@%+=,-]+$/;
-
-/** checkSafeArg throws when a path or name could break a batch line (e.g. a root dir with spaces). */
-export function checkSafeArg(what: string, value: string): string {
-  if (!SAFE_ARG.test(value)) throw new NetworkCommandError(`${what} "${value}" has characters the network setup cannot pass to ip (spaces, quotes or shell syntax)`);
-  return value;
-}
-
-/**
- * hostThenNetnsScript is the shell script that runs one `ip` batch in this namespace, then one
- * inside `netns` (pure, so its quoting can be tested).
- */
-export function hostThenNetnsScript(host: string[], netns: string, inside: string[]): string {
-  checkSafeArg('network namespace path', netns);
-  const lines = [...host, ...inside];
-  const bad = lines.find((l) => l.includes('FLOTILLA_') || l.includes('\n'));
-  if (bad !== undefined) throw new NetworkCommandError(`refusing ip batch line ${JSON.stringify(bad)}`);
-  const parts: string[] = [];
-  if (host.length) parts.push("ip -batch - <<'FLOTILLA_HOST'", ...host, 'FLOTILLA_HOST');
-  if (inside.length) parts.push(`nsenter --net=${netns} ip -batch - <<'FLOTILLA_POD'`, ...inside, 'FLOTILLA_POD');
-  return parts.join('\n');
-}
-
-/** ipBatchHostThenNetns runs hostThenNetnsScript in the runtime's helper shell. */
-export async function ipBatchHostThenNetns(shell: ShellPool, host: string[], netns: string, inside: string[]): Promise<void> {
-  const script = hostThenNetnsScript(host, netns, inside);
-  try {
-    await shell.run(script);
-  } catch (err) {
-    throw new NetworkCommandError(`ip failed setting up ${netns} (${[...host, ...inside].join('; ')}): ${(err as Error).message}`);
-  }
 }
