@@ -83,6 +83,8 @@ export class PodWorker {
   private timerAt = Infinity;
   private failures = 0;
   private lastWritten = '';
+  /** The status being written right now (stable JSON), or ''. */
+  private writing = '';
   private lastSpec = '';
   private readonly pullFailures = new Map<string, PullFailure>();
   private readonly backoffEventFor = new Set<string>();
@@ -101,7 +103,9 @@ export class PodWorker {
     if (pod) {
       const spec = stableJson(pod.spec) + (pod.metadata.deletionTimestamp ?? '');
       // Our own status write coming back through the watch needs no new sync.
-      const echo = spec === this.lastSpec && stableJson(pod.status ?? {}) === this.lastWritten;
+      // It may come back before the write's own reply does, hence the status in flight too.
+      const status = stableJson(pod.status ?? {});
+      const echo = spec === this.lastSpec && (status === this.lastWritten || status === this.writing);
       this.pod = pod;
       this.lastKnown = pod;
       if (echo) return;
@@ -109,6 +113,11 @@ export class PodWorker {
       this.pod = null;
     }
     this.wake();
+  }
+
+  /** syncing tells whether a sync is under way (or waiting for its turn to start pods). */
+  get syncing(): boolean {
+    return this.running;
   }
 
   /** wake schedules a sync (coalesced with one already pending). */
@@ -341,7 +350,8 @@ export class PodWorker {
       }
       try {
         const t0 = Date.now();
-        const written = await this.ctx.client.updateStatus<Pod>('pods', { ...pod, status } as Pod);
+        this.writing = stableJson(status);
+        const written = await this.ctx.client.updateStatus<Pod>('pods', { ...pod, status } as Pod).finally(() => (this.writing = ''));
         this.ctx.log.debug({ pod: this.name(), phase: status.phase, ms: Date.now() - t0 }, 'status written');
         this.lastWritten = stableJson(written.status ?? {});
         if (this.pod && (Number(this.pod.metadata.resourceVersion) || 0) < (Number(written.metadata.resourceVersion) || 0)) {

@@ -56,6 +56,11 @@ export class PodWorkers {
     return this.workers.has(uid);
   }
 
+  /** busy tells whether the uid's worker is syncing right now. */
+  busy(uid: string): boolean {
+    return this.workers.get(uid)?.syncing ?? false;
+  }
+
   /** wake syncs one pod's worker (a runtime change or a probe result). */
   wake(uid: string): void {
     this.workers.get(uid)?.wake();

@@ -2,7 +2,8 @@
  * Notices what happens in the runtime without being told (a container exits, is OOM-killed, a
  * sandbox dies), as the kubelet's PLEG does: every second it lists all sandboxes and containers in
  * two calls, compares each pod's fingerprint with what its worker last saw, and wakes the worker on
- * a difference. Runtime objects of pods this node no longer has are handed over for teardown.
+ * a difference (a worker syncing at that moment is left alone: it reports what it saw when done).
+ * Runtime objects of pods this node no longer has are handed over for teardown.
  */
 import type { AgentLogger } from './logger.js';
 import { LABEL_MANAGED } from './observed-pod.js';
@@ -11,6 +12,8 @@ import { fingerprint, type RuntimeView } from './runtime-view.js';
 /** WatcherTarget is what the watcher reports to (the pod workers). */
 export interface WatcherTarget {
   has(uid: string): boolean;
+  /** busy: the pod's worker is syncing now; it reports what it saw when done, so a wake would only repeat its work. */
+  busy(uid: string): boolean;
   wake(uid: string): void;
   orphan(uid: string): void;
 }
@@ -60,6 +63,8 @@ export class RuntimeWatcher {
           if (managed) this.target.orphan(uid);
           continue;
         }
+        // A listing taken while the worker acts shows its work half-done; the next relist compares with what it reports.
+        if (this.target.busy(uid)) continue;
         const print = fingerprint(objs.sandboxes, objs.containers);
         if (this.seen.get(uid) !== print) {
           this.seen.set(uid, print);
@@ -69,7 +74,7 @@ export class RuntimeWatcher {
       for (const [uid, print] of this.seen) {
         if (listing.byUid.has(uid)) continue;
         if (!this.target.has(uid)) this.seen.delete(uid);
-        else if (print !== '') {
+        else if (print !== '' && !this.target.busy(uid)) {
           this.seen.set(uid, '');
           this.target.wake(uid);
         }
