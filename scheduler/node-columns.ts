@@ -43,8 +43,8 @@ export class NodeColumns {
   pctCpu = new Float64Array(0);
   pctMemory = new Float64Array(0);
   flags = new Uint8Array(0);
-  /** labelsVersion changes when a node's labels change (plugins memoise label matches by it). */
-  labelsVersion = new Uint32Array(0);
+  /** labelsEpoch changes when any node's labels change or a node comes or goes (plugins memoise label matches by it). */
+  labelsEpoch = 0;
   /** stamp/pos: per-cycle scratch a plugin may set (the cycle id and the node's place in the feasible list). */
   stamp = new Int32Array(0);
   pos = new Int32Array(0);
@@ -78,9 +78,6 @@ export class NodeColumns {
     const flags = new Uint8Array(cap);
     flags.set(this.flags);
     this.flags = flags;
-    const lv = new Uint32Array(cap);
-    lv.set(this.labelsVersion);
-    this.labelsVersion = lv;
     const stamp = new Int32Array(cap).fill(-1);
     stamp.set(this.stamp);
     this.stamp = stamp;
@@ -99,7 +96,7 @@ export class NodeColumns {
     }
     this.infos[slot] = info;
     this.inUse++;
-    this.labelsVersion[slot]!++;
+    this.labelsEpoch++;
     this.stamp[slot] = -1;
     this.write(slot, info);
     return slot;
@@ -110,6 +107,7 @@ export class NodeColumns {
     this.infos[slot] = undefined;
     this.setFlags(slot, 0);
     this.inUse--;
+    this.labelsEpoch++;
     this.free.push(slot);
   }
 
@@ -158,9 +156,14 @@ export class NodeColumns {
     );
   }
 
-  /** touchLabels marks a slot's labels as changed. */
-  touchLabels(slot: number): void {
-    this.labelsVersion[slot]!++;
+  /** touchLabels records that a node's labels changed. */
+  touchLabels(): void {
+    this.labelsEpoch++;
+  }
+
+  /** size is the number of slots in use. */
+  get size(): number {
+    return this.inUse;
   }
 
   /** info gives the NodeInfo of a slot in use. */

@@ -85,6 +85,18 @@ export class OwnerIndex {
   }
 }
 
+/** sameLabels tells whether two label sets hold the same pairs (every node update brings a new object). */
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const k in a) {
+    if (b[k] !== a[k]) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
 /** NodeInfo is the mutable per-node aggregate the scheduler cache keeps; plugins only read it. */
 export class NodeInfo {
   readonly name: string;
@@ -166,7 +178,7 @@ export class NodeInfo {
       this.invalid = `node ${this.name} allocatable: ${err instanceof Error ? err.message : String(err)}`;
     }
     const labels = node.metadata.labels ?? {};
-    if (labels !== this.labels) this.cols?.touchLabels(this.slot);
+    if (!sameLabels(labels, this.labels)) this.cols?.touchLabels();
     this.labels = labels;
     const taints = node.spec?.taints ?? [];
     this.hardTaints = taints.filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');

@@ -15,6 +15,19 @@ import {
 /** REASON_AFFINITY is the reason for a node the pod's nodeSelector or required affinity rules out. */
 export const REASON_AFFINITY = "node(s) didn't match Pod's node affinity/selector";
 
+/** MAX_MEMOS bounds how many constraint sets keep a memo at once (one byte per node each). */
+const MAX_MEMOS = 256;
+const MATCH = 1;
+const NO_MATCH = 2;
+
+/** LabelMatches is what NodeAffinity knows of one set of constraints over the nodes. */
+interface LabelMatches {
+  /** result is, by node slot, 0 (not yet known), MATCH or NO_MATCH. */
+  result: Uint8Array;
+  /** matched is how many slots are known to match. */
+  matched: number;
+}
+
 /** nodeMatchesPod is the pure decision: nodeSelector pairs all present and (when set) some required term matching. */
 export function nodeMatchesPod(pod: PodInfo, labels: Readonly<Record<string, string>>): boolean {
   const spec = pod.pod.spec;
@@ -27,13 +40,13 @@ export function nodeMatchesPod(pod: PodInfo, labels: Readonly<Record<string, str
 export class NodeAffinity {
   readonly name = 'NodeAffinity';
 
-  // Label matches are memoised per node slot, keyed by the pod's constraints (interned to a small
-  // number) and the node's labels version: pods of one workload share constraints, so most checks
-  // are two integer compares.
+  // Label matches are memoised per pod constraints (interned to a small number): one byte per node
+  // slot (0 not yet known, MATCH, NO_MATCH) and how many nodes match, all valid while no node's
+  // labels change and no node comes or goes (the columns' labelsEpoch). Pods of one workload share
+  // constraints, so a check is one byte read, and when every node matches the pass is skipped.
   private memoCols: NodeColumns | undefined;
-  private memoKey = new Int32Array(0);
-  private memoVersion = new Uint32Array(0);
-  private memoResult = new Uint8Array(0);
+  private memoEpoch = -1;
+  private readonly memos = new Map<number, LabelMatches>();
   private readonly interned = new Map<string, number>();
   /** cycleKey is the interned constraints of the pod in this cycle (0 when it has none). */
   private cycleKey = 0;
@@ -61,7 +74,7 @@ export class NodeAffinity {
       if (this.interned.size >= 100_000) {
         // Start over (rare): forget every memo, since the numbers will be handed out again.
         this.interned.clear();
-        this.memoKey.fill(0);
+        this.memos.clear();
       }
       k = this.interned.size + 1;
       this.interned.set(key, k);
@@ -74,40 +87,46 @@ export class NodeAffinity {
     return nodeMatchesPod(pod, node.labels) ? SUCCESS : status('UnschedulableAndUnresolvable', this.name, REASON_AFFINITY);
   }
 
-  filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
-    if (this.memoCols !== cols || this.memoVersion.length < cols.labelsVersion.length) {
-      const len = cols.labelsVersion.length;
-      const keep = this.memoCols === cols;
+  /** memoFor gives the memo of the cycle's constraints over `cols`, empty when labels changed since. */
+  private memoFor(cols: NodeColumns): LabelMatches {
+    if (this.memoCols !== cols || this.memoEpoch !== cols.labelsEpoch) {
       this.memoCols = cols;
-      const key = new Int32Array(len);
-      const v = new Uint32Array(len);
-      const r = new Uint8Array(len);
-      if (keep) {
-        key.set(this.memoKey);
-        v.set(this.memoVersion);
-        r.set(this.memoResult);
-      }
-      this.memoKey = key;
-      this.memoVersion = v;
-      this.memoResult = r;
+      this.memoEpoch = cols.labelsEpoch;
+      this.memos.clear();
     }
-    const key = this.cycleKey;
-    const memoKey = this.memoKey;
-    const memoVersion = this.memoVersion;
-    const memoResult = this.memoResult;
-    const versions = cols.labelsVersion;
+    let m = this.memos.get(this.cycleKey);
+    if (m === undefined || m.result.length < cols.flags.length) {
+      if (this.memos.size >= MAX_MEMOS) this.memos.clear();
+      m = { result: new Uint8Array(cols.flags.length), matched: 0 };
+      this.memos.set(this.cycleKey, m);
+    }
+    return m;
+  }
+
+  filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
     let k = 0;
+    if (this.cycleKey === 0) {
+      // No constraints were interned (PreFilter skipped): every node matches, but answer per node.
+      for (let i = 0; i < count; i++) {
+        const s = slots[i]!;
+        const st = this.filter(state, pod, cols.info(s));
+        if (st === SUCCESS) slots[k++] = s;
+        else reject(s, st);
+      }
+      return k;
+    }
+    const m = this.memoFor(cols);
+    if (m.matched === cols.size) return count;
+    const result = m.result;
     for (let i = 0; i < count; i++) {
       const s = slots[i]!;
-      let ok: boolean;
-      if (key !== 0 && memoKey[s] === key && memoVersion[s] === versions[s]) ok = memoResult[s] === 1;
-      else {
-        ok = this.filter(state, pod, cols.info(s)) === SUCCESS;
-        memoKey[s] = key;
-        memoVersion[s] = versions[s]!;
-        memoResult[s] = ok ? 1 : 0;
+      let r = result[s]!;
+      if (r === 0) {
+        r = nodeMatchesPod(pod, cols.info(s).labels) ? MATCH : NO_MATCH;
+        result[s] = r;
+        if (r === MATCH) m.matched++;
       }
-      if (ok) slots[k++] = s;
+      if (r === MATCH) slots[k++] = s;
       else reject(s, status('UnschedulableAndUnresolvable', this.name, REASON_AFFINITY));
     }
     return k;

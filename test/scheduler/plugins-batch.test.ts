@@ -210,3 +210,33 @@ test('the resource scores of the batch path equal the per-node formulas over ran
     }
   }
 });
+
+test('NodeAffinity memo follows label changes and nodes coming, and only real label changes', () => {
+  const a = nodeInfo('a', { labels: { disk: 'ssd' } });
+  const b = nodeInfo('b', { labels: { disk: 'ssd' } });
+  const snap = Snapshot.from([a, b]);
+  const plugin = new NodeAffinity();
+  const pod = podInfo({ nodeSelector: { disk: 'ssd' } });
+  const kept = () => {
+    const state = new CycleState();
+    assert.equal(plugin.preFilter(state, pod).code, 'Success');
+    const slots = Int32Array.from(snap.slots());
+    const rejected: string[] = [];
+    const k = plugin.filterMany(state, pod, snap.cols, slots, slots.length, (s) => rejected.push(snap.cols.info(s).name));
+    return { kept: [...slots.subarray(0, k)].map((s) => snap.cols.info(s).name).sort(), rejected: rejected.sort() };
+  };
+  assert.deepEqual(kept(), { kept: ['a', 'b'], rejected: [] });
+  assert.deepEqual(kept(), { kept: ['a', 'b'], rejected: [] }, 'every node matches: the pass is skipped');
+  const epoch = snap.cols.labelsEpoch;
+  b.setNode(readyNode('b', { cpu: '4', memory: '8Gi' }, { labels: { disk: 'ssd' } })); // a heartbeat: new object, same labels
+  assert.equal(snap.cols.labelsEpoch, epoch);
+  b.setNode(readyNode('b', { cpu: '4', memory: '8Gi' }, { labels: { disk: 'hdd' } }));
+  assert.deepEqual(kept(), { kept: ['a'], rejected: ['b'] });
+  snap.set(nodeInfo('c', { labels: { disk: 'hdd' } }));
+  assert.deepEqual(kept(), { kept: ['a'], rejected: ['b', 'c'] });
+  b.setNode(readyNode('b', { cpu: '4', memory: '8Gi' }, { labels: { disk: 'ssd', extra: 'x' } }));
+  snap.delete('c');
+  assert.deepEqual(kept(), { kept: ['a', 'b'], rejected: [] });
+  snap.set(nodeInfo('d', { labels: {} }));
+  assert.deepEqual(kept(), { kept: ['a', 'b'], rejected: ['d'] }, 'a new node is checked although every old one matched');
+});
