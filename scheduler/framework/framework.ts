@@ -84,6 +84,8 @@ export class Framework {
     (this.failed ??= new Map()).set(this.failedCols!.info(slot).name, s);
   };
   private total = new Float64Array(0);
+  /** tiesAt lists, in order, the places holding the best total. */
+  private tiesAt = new Int32Array(0);
 
   constructor(opts: FrameworkOptions = {}) {
     const nodeUnschedulable = new NodeUnschedulable();
@@ -152,6 +154,8 @@ export class Framework {
     const reject = this.reject;
     const start = this.nextStartNodeIndex % n;
     const nf = filters.length;
+    const { stamp, pos } = cols;
+    const id = state.id;
     while (processed < n && found < want) {
       const size = Math.min(BATCH, n - processed, want - found);
       // Copy the next `size` slots in rotating order (at most two runs of the order array).
@@ -163,10 +167,18 @@ export class Framework {
       for (let j = firstRun; j < size; j++) batch[j] = order[j - firstRun]!;
       let k = size;
       for (let f = 0; f < nf && k > 0; f++) k = filters[f]!.filterMany(state, pod, cols, batch, k, reject);
-      for (let j = 0; j < k; j++) feasible[found + j] = batch[j]!;
+      // Keep the feasible ones and write their places (placeSlots' work, done in this pass).
+      for (let j = 0; j < k; j++) {
+        const s = batch[j]!;
+        feasible[found + j] = s;
+        stamp[s] = id;
+        pos[s] = found + j;
+      }
       found += k;
       processed += size;
     }
+    state.placed = feasible;
+    state.placedCount = found;
     this.nextStartNodeIndex = (start + processed) % n;
     const failed = this.failed as Map<string, Status> | undefined;
     this.failed = undefined;
@@ -201,25 +213,21 @@ export class Framework {
       ws.plugin.normalize?.(state, pod, buf, found);
       for (let i = 0; i < found; i++) total[i] = total[i]! + buf[i]! * w;
     }
+    if (this.tiesAt.length < found) this.tiesAt = new Int32Array(n);
+    const tiesAt = this.tiesAt;
     let max = -Infinity;
     let ties = 0;
     for (let i = 0; i < found; i++) {
       const t = total[i]!;
       if (t > max) {
         max = t;
-        ties = 1;
-      } else if (t === max) ties++;
+        ties = 0;
+        tiesAt[ties++] = i;
+      } else if (t === max) tiesAt[ties++] = i;
     }
 
     // Select: the highest total; among equals one at random, so equal nodes share the load.
-    let pick = ties === 1 ? 0 : Math.floor(this.random() * ties);
-    let best = 0;
-    for (let i = 0; i < found; i++) {
-      if (total[i] === max && pick-- === 0) {
-        best = i;
-        break;
-      }
-    }
+    const best = tiesAt[ties === 1 ? 0 : Math.floor(this.random() * ties)]!;
     return { kind: 'Scheduled', nodeName: cols.info(feasible[best]!).name, evaluatedNodes: processed, feasibleNodes: found };
   }
 }

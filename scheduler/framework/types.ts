@@ -40,6 +40,9 @@ let cycles = 0;
 export class CycleState {
   /** id is unique per cycle, so plugins can stamp per-cycle scratch fields on NodeInfos. */
   readonly id = ++cycles;
+  /** placed and placedCount name the slot list whose places this cycle wrote to the columns (see placeSlots). */
+  placed: Int32Array | undefined = undefined;
+  placedCount = 0;
   private data: Map<string, unknown> | undefined;
   /** write stores a plugin's value under its key for this cycle. */
   write(key: string, value: unknown): void {
@@ -49,6 +52,24 @@ export class CycleState {
   read<T>(key: string): T | undefined {
     return this.data?.get(key) as T | undefined;
   }
+}
+
+/**
+ * placeSlots writes the place of each of slots[0..count) to cols.pos and stamps it with the cycle
+ * (cols.stamp), so a plugin can go from a node to its place in the list; once per cycle and list
+ * (the framework does it for the feasible list as it builds it).
+ */
+export function placeSlots(state: CycleState, cols: NodeColumns, slots: Int32Array, count: number): void {
+  if (state.placed === slots && state.placedCount === count) return;
+  const { stamp, pos } = cols;
+  const id = state.id;
+  for (let i = 0; i < count; i++) {
+    const s = slots[i]!;
+    stamp[s] = id;
+    pos[s] = i;
+  }
+  state.placed = slots;
+  state.placedCount = count;
 }
 
 /** Plugin is what every plugin has: a name used in statuses and in the config's weights. */

@@ -8,7 +8,7 @@ import type { NodeColumns } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import {
-  type CycleState, MAX_NODE_SCORE, type PreScorePlugin, type ScorePlugin, type Status, SKIP, SUCCESS, defaultNormalize,
+  type CycleState, MAX_NODE_SCORE, type PreScorePlugin, type ScorePlugin, type Status, SKIP, SUCCESS, defaultNormalize, placeSlots,
 } from '../framework/types.js';
 
 /** SelectorSpread is the score plugin that spreads an owner's pods over nodes. */
@@ -28,13 +28,8 @@ export class SelectorSpread {
 
   preScore(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number): Status {
     if (pod.ownerUid === undefined) return SKIP;
-    // Stamp each feasible slot with its position, so scoreMany can go from the owner's nodes to places.
-    const { stamp, pos } = cols;
-    for (let i = 0; i < count; i++) {
-      const s = slots[i]!;
-      stamp[s] = state.id;
-      pos[s] = i;
-    }
+    // Each feasible slot's place, so scoring can go from the owner's nodes to places.
+    placeSlots(state, cols, slots, count);
     return SUCCESS;
   }
 
@@ -44,12 +39,12 @@ export class SelectorSpread {
 
   /**
    * collect notes, from the owner index, the places among slots[0..count) that hold pods of the
-   * owner, their counts and the largest (for normalize and addWeighted); false when the slots were
-   * not stamped by preScore in this cycle, and the per-node path must answer.
+   * owner, their counts and the largest (for normalize and addWeighted); false when the places of
+   * the slots were not written in this cycle (placeSlots), and the per-node path must answer.
    */
   private collect(state: CycleState, uid: string, cols: NodeColumns, slots: Int32Array, count: number): boolean {
     const index = cols.info(slots[0]!).ownerIndex;
-    if (index === undefined || cols.stamp[slots[0]!] !== state.id) {
+    if (index === undefined || state.placed !== slots || state.placedCount !== count) {
       this.lastCycle = -1;
       return false;
     }
