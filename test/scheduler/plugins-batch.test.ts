@@ -234,6 +234,7 @@ test('NodeAffinity memo follows label changes and nodes coming, and only real la
   assert.deepEqual(kept(), { kept: ['a'], rejected: ['b'] });
   snap.set(nodeInfo('c', { labels: { disk: 'hdd' } }));
   assert.deepEqual(kept(), { kept: ['a'], rejected: ['b', 'c'] });
+  assert.deepEqual(kept(), { kept: ['a'], rejected: ['b', 'c'] }, 'from the memo');
   b.setNode(readyNode('b', { cpu: '4', memory: '8Gi' }, { labels: { disk: 'ssd', extra: 'x' } }));
   snap.delete('c');
   assert.deepEqual(kept(), { kept: ['a', 'b'], rejected: [] });
