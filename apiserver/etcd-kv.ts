@@ -136,7 +136,7 @@ export class EtcdKv {
       });
       stream.on('close', () => {
         if (--this.inflight === 0) this.session?.unref();
-        fail(new EtcdCallError(`etcd: the call ended before its answer (HTTP/2 code ${stream.rstCode ?? 'none'})`, UNAVAILABLE));
+        if (!settled) fail(new EtcdCallError(`etcd: the call ended before its answer (HTTP/2 code ${stream.rstCode ?? 'none'})`, UNAVAILABLE));
       });
       stream.end(frame);
     });

@@ -11,11 +11,24 @@ import { applyJsonPatch, applyMergePatch } from '../api/merge-patch.js';
 import type { Binding, Deployment, KubeObject, Pod, Scale } from '../api/types.js';
 import { type ApiContext, asObject } from './context.js';
 import { nowRfc3339, prepareForUpdate } from './strategy.js';
+import { decodeStored, objectKey, type Stored } from './storage.js';
 import type { PatchType } from './request.js';
 
 const MAX_RETRIES = 8;
 
-/** bindPod assigns a pod to a node: 409 when it is already bound (or being deleted), one CAS write otherwise. */
+/** bindRefusal is why a pod may not be bound (already bound, being deleted, another uid), or undefined. */
+function bindRefusal(pod: Pod, name: string, uid: string | undefined): ConflictError | undefined {
+  if (pod.metadata.deletionTimestamp) return new ConflictError(`pod ${name} is being deleted, cannot be assigned to a host`);
+  if (pod.spec.nodeName) return new ConflictError(`pod ${name} is already assigned to node "${pod.spec.nodeName}"`, { name, kind: 'pods', group: '' });
+  if (uid && uid !== pod.metadata.uid) return new ConflictError(`Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid}`);
+  return undefined;
+}
+
+/**
+ * bindPod assigns a pod to a node: 409 when it is already bound (or being deleted), one CAS write
+ * otherwise. The pod is read from the watch hub's newest value when it has one (no etcd read); a
+ * stale value loses the CAS, and a refusal is only given on what etcd itself says.
+ */
 export async function bindPod(ctx: ApiContext, r: ResourceInfo, namespace: string, name: string, body: unknown): Promise<KubeObject> {
   const b = asObject(body) as Binding;
   if ((b as unknown as Record<string, unknown>).kind === undefined) b.kind = 'Binding';
@@ -27,21 +40,26 @@ export async function bindPod(ctx: ApiContext, r: ResourceInfo, namespace: strin
   if (!node) throw new InvalidError('Binding', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
   const why = dns1123SubdomainError(node);
   if (why) throw new InvalidError('Binding', name, [{ reason: 'FieldValueInvalid', field: 'target.name', message: `Invalid value: ${JSON.stringify(node)}: ${why}` }]);
+  const recent = ctx.hub.hub(r).recent(objectKey(r, namespace, name));
+  // Both sources give an object of our own (a fresh parse), so it is changed in place.
+  let cur: Stored<Pod> | undefined = recent ? { obj: decodeStored<Pod>(recent.value, recent.modRevision), modRevision: recent.modRevision } : await ctx.storage.get<Pod>(r, namespace, name);
+  let fromEtcd = !recent;
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    const cur = await ctx.storage.get<Pod>(r, namespace, name);
     if (!cur) throw NotFoundError.object('pods', name);
-    const pod = cur.obj;
-    if (pod.metadata.deletionTimestamp) throw new ConflictError(`pod ${name} is being deleted, cannot be assigned to a host`);
-    if (pod.spec.nodeName) throw new ConflictError(`pod ${name} is already assigned to node "${pod.spec.nodeName}"`, { name, kind: 'pods', group: '' });
-    if (b.metadata.uid && b.metadata.uid !== pod.metadata.uid) throw new ConflictError(`Precondition failed: UID in precondition: ${b.metadata.uid}, UID in object meta: ${pod.metadata.uid}`);
-    const next = structuredClone(pod);
-    next.spec.nodeName = node;
-    const status = (next.status ??= {});
-    const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339() });
-    status.conditions = conds;
-    const written = await ctx.storage.update(r, next, cur.modRevision);
-    if (written) return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
+    const refused = bindRefusal(cur.obj, name, b.metadata.uid);
+    if (refused && fromEtcd) throw refused;
+    if (!refused) {
+      const pod = cur.obj;
+      pod.spec.nodeName = node;
+      const status = (pod.status ??= {});
+      const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339() });
+      status.conditions = conds;
+      const written = await ctx.storage.update(r, pod, cur.modRevision);
+      if (written) return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
+    }
+    cur = await ctx.storage.get<Pod>(r, namespace, name);
+    fromEtcd = true;
   }
   throw new ConflictError(`Operation cannot be fulfilled on pods "${name}": too many concurrent writers`);
 }

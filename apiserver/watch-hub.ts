@@ -30,6 +30,12 @@ export interface Subscriber {
   end(reason: string, gone: boolean): void;
 }
 
+/** RecentValue is the stored form of an object as a watch last saw it: its JSON and its mod revision. */
+export interface RecentValue {
+  value: Buffer;
+  modRevision: string;
+}
+
 /** BUFFER_MAX bounds the events kept per resource; older resumes are served by etcd itself. */
 const BUFFER_MAX = 8000;
 
@@ -42,8 +48,8 @@ class LazyEvent implements ChangeEvent {
     readonly revision: number,
     readonly key: string,
     readonly created: boolean,
-    private readonly value: Buffer,
-    private readonly modRevision: string,
+    readonly value: Buffer,
+    readonly modRevision: string,
     private readonly prevValue: Buffer | undefined,
     private readonly prevModRevision: string | undefined,
   ) {}
@@ -56,8 +62,8 @@ class LazyEvent implements ChangeEvent {
   }
 }
 
-function toEvents(res: { events: { type: string | number; kv: any; prev_kv?: any }[] }): ChangeEvent[] {
-  const out: ChangeEvent[] = [];
+function toEvents(res: { events: { type: string | number; kv: any; prev_kv?: any }[] }): LazyEvent[] {
+  const out: LazyEvent[] = [];
   for (const ev of res.events) {
     const kv = ev.kv;
     const revision = Number(kv.mod_revision);
@@ -80,6 +86,8 @@ export class ResourceHub {
   /** The highest revision this hub has delivered (or started at). */
   lastRevision: number;
   private buffer: ChangeEvent[] = [];
+  /** The newest value of every key that changed since the hub started (deleted keys dropped). */
+  private readonly latest = new Map<string, RecentValue>();
   private readonly subs = new Set<Subscriber>();
   private watcher?: Watcher;
   private closed = false;
@@ -115,6 +123,7 @@ export class ResourceHub {
         const res = await this.etcd.get(`${resourcePrefix(this.resource)}\u0000`).exec();
         const now = Number(res.header.revision);
         this.buffer = [];
+        this.latest.clear();
         this.startRevision = now;
         this.lastRevision = now;
         await this.start();
@@ -125,11 +134,13 @@ export class ResourceHub {
     }
   }
 
-  private dispatch(events: ChangeEvent[]): void {
+  private dispatch(events: LazyEvent[]): void {
     for (const e of events) {
       if (e.revision <= this.lastRevision) continue;
       this.lastRevision = e.revision;
       this.buffer.push(e);
+      if (e.type === 'put') this.latest.set(e.key, { value: e.value, modRevision: e.modRevision });
+      else this.latest.delete(e.key);
       for (const s of this.subs) s.event(e);
     }
     if (this.buffer.length > BUFFER_MAX) {
@@ -137,6 +148,15 @@ export class ResourceHub {
       this.startRevision = this.buffer[drop - 1]!.revision;
       this.buffer = this.buffer.slice(drop);
     }
+  }
+
+  /**
+   * recent is the newest value of `key` this hub has seen, or undefined when it saw none. It may
+   * trail etcd by the events still on their way: a writer may compare-and-swap on its mod revision
+   * (a stale one just loses), but must read etcd before it refuses a request on what it says.
+   */
+  recent(key: string): RecentValue | undefined {
+    return this.latest.get(key);
   }
 
   /** covers tells whether every event after `revision` is in the buffer or still to come. */
