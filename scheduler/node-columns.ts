@@ -45,7 +45,7 @@ export class NodeColumns {
   flags = new Uint8Array(0);
   /** labelsEpoch changes when any node's labels change or a node comes or goes (plugins memoise label matches by it). */
   labelsEpoch = 0;
-  /** stamp/pos: per-cycle scratch a plugin may set (the cycle id and the node's place in the feasible list). */
+  /** stamp/pos: per-cycle scratch, the cycle id and the node's place in a list (placeSlots; the framework's feasible list). */
   stamp = new Int32Array(0);
   pos = new Int32Array(0);
   /** infos maps a slot back to its NodeInfo. */
