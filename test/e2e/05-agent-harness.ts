@@ -27,6 +27,8 @@ export interface AgentNode {
   socket: string;
   cgroupParent: string;
   agentPid(): number | undefined;
+  /** runtimePid is the pid of `flotilla runtime` (for CPU accounting in the startup bench). */
+  runtimePid(): number | undefined;
   /** agentArgs are the `flotilla agent ...` arguments the harness uses (after bin/flotilla). */
   agentArgs(): string[];
   /** startAgent starts `flotilla agent` (again) and waits for its "agent ready" log line. */
@@ -163,6 +165,7 @@ export async function startAgentNode(tag: string, opts: { env?: NodeJS.ProcessEn
     const node: AgentNode = {
       client, runtime, nodeName, rootDir, socket, cgroupParent,
       agentPid: () => (agent && agent.exitCode === null ? agent.pid : undefined),
+      runtimePid: () => (runtimeProc && runtimeProc.exitCode === null ? runtimeProc.pid : undefined),
       agentArgs: () => agentArgs.slice(1),
       agentLog: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
       async startAgent() {
