@@ -18,6 +18,8 @@ type Query = Record<string, unknown>;
 /** ObjectFilter is a parsed namespace + label + field filter. */
 export interface ObjectFilter {
   namespace?: string;
+  /** True when the filter keeps every object (no namespace, no selectors): nothing needs decoding to apply it. */
+  everything: boolean;
   matches(obj: KubeObject): boolean;
 }
 
@@ -26,6 +28,7 @@ export function filterFromQuery(query: Query, namespace: string | undefined): Ob
   const labels = parseLabelSelector(queryString(query, 'labelSelector') ?? '');
   const fields = parseFieldSelector(queryString(query, 'fieldSelector') ?? '');
   const f: ObjectFilter = {
+    everything: namespace === undefined && labels.length === 0 && fields.length === 0,
     matches: (o) => (namespace === undefined || o.metadata.namespace === namespace) && matchLabels(labels, o.metadata.labels) && matchFields(fields, o),
   };
   if (namespace !== undefined) f.namespace = namespace;
@@ -53,6 +56,7 @@ export async function listObjects(ctx: ApiContext, r: ResourceInfo, namespace: s
 
 /** watchEventsFor maps one stored change to the watch events a filtered watcher sees (label transitions included). */
 export function watchEventsFor(e: ChangeEvent, filter: ObjectFilter): WatchEvent['type'] | undefined {
+  if (filter.everything) return e.type === 'delete' ? 'DELETED' : e.hasPrev && !e.created ? 'MODIFIED' : 'ADDED';
   if (e.type === 'delete') return filter.matches(e.obj) ? 'DELETED' : undefined;
   const now = filter.matches(e.obj);
   const before = e.prev !== undefined && !e.created ? filter.matches(e.prev) : false;
@@ -97,6 +101,11 @@ export async function watchObjects(ctx: ApiContext, r: ResourceInfo, namespace: 
     }
     res.write(JSON.stringify({ type, object }) + '\n');
   };
+  const writeChange = (type: WatchEvent['type'], e: ChangeEvent): void => {
+    if (closed) return;
+    if (tv) return write(type, e.obj);
+    res.write(`{"type":"${type}","object":${e.json()}}\n`);
+  };
   for (const o of initial) write('ADDED', o);
 
   const timers: NodeJS.Timeout[] = [];
@@ -115,7 +124,7 @@ export async function watchObjects(ctx: ApiContext, r: ResourceInfo, namespace: 
     event: (e) => {
       progress = Math.max(progress, e.revision);
       const type = watchEventsFor(e, filter);
-      if (type) write(type, e.obj);
+      if (type) writeChange(type, e);
     },
     end: (reason, gone) => {
       if (gone) write('ERROR', statusFromError(new GoneError(`too old resource version: ${from} (${reason})`)));

@@ -36,15 +36,30 @@ export function decodeStored<T extends KubeObject = KubeObject>(value: Buffer | 
   return obj;
 }
 
+/** encode is the stored JSON of an object: apiVersion, kind and metadata first (Kubernetes' order), without resourceVersion. */
 function encode(obj: KubeObject): string {
   const rv = obj.metadata.resourceVersion;
-  if (rv === undefined) return JSON.stringify(obj);
-  delete obj.metadata.resourceVersion;
+  if (rv !== undefined) delete obj.metadata.resourceVersion;
   try {
-    return JSON.stringify(obj);
+    return JSON.stringify(Object.assign({ apiVersion: undefined, kind: undefined, metadata: undefined }, obj));
   } finally {
-    obj.metadata.resourceVersion = rv;
+    if (rv !== undefined) obj.metadata.resourceVersion = rv;
   }
+}
+
+/** ENCODED_HEAD matches the start of what encode writes, up to the inside of metadata. */
+const ENCODED_HEAD = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
+
+/**
+ * jsonWithResourceVersion is a stored object's JSON with metadata.resourceVersion = rv, spliced
+ * into the stored text without parsing it (watch events are written this way); undefined when
+ * the text does not start as encode writes it.
+ */
+export function jsonWithResourceVersion(stored: string, rv: string): string | undefined {
+  const head = ENCODED_HEAD.exec(stored);
+  if (!head) return undefined;
+  const at = head[0].length;
+  return `${stored.slice(0, at)}"resourceVersion":${JSON.stringify(rv)}${stored[at] === '}' ? '' : ','}${stored.slice(at)}`;
 }
 
 const REVISION_PROBE = `${REGISTRY_PREFIX}\u0000revision-probe`;

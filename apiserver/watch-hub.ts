@@ -8,7 +8,7 @@
 import type { Etcd3, Watcher } from 'etcd3';
 import type { ResourceInfo } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
-import { decodeStored, resourcePrefix } from './storage.js';
+import { decodeStored, jsonWithResourceVersion, resourcePrefix } from './storage.js';
 
 /** ChangeEvent is one stored change: the object after (put) or before (delete), and the one before it, decoded on first use. */
 export interface ChangeEvent {
@@ -20,6 +20,10 @@ export interface ChangeEvent {
   readonly obj: KubeObject;
   /** The object before the change, when there was one. */
   readonly prev: KubeObject | undefined;
+  /** Whether there was an object before the change (without decoding it). */
+  readonly hasPrev: boolean;
+  /** json is obj as JSON text, made once however many watchers write it. */
+  json(): string;
   /** True for the put that created the key. */
   created: boolean;
 }
@@ -43,6 +47,7 @@ const BUFFER_MAX = 8000;
 class LazyEvent implements ChangeEvent {
   private objCache?: KubeObject;
   private prevCache?: KubeObject | null;
+  private jsonCache?: string;
   constructor(
     readonly type: 'put' | 'delete',
     readonly revision: number,
@@ -59,6 +64,12 @@ class LazyEvent implements ChangeEvent {
   get prev(): KubeObject | undefined {
     if (this.prevCache === undefined) this.prevCache = this.prevValue ? decodeStored(this.prevValue, this.prevModRevision!) : null;
     return this.prevCache ?? undefined;
+  }
+  get hasPrev(): boolean {
+    return this.prevValue !== undefined;
+  }
+  json(): string {
+    return (this.jsonCache ??= jsonWithResourceVersion(this.value.toString('utf8'), this.modRevision) ?? JSON.stringify(this.obj));
   }
 }
 
