@@ -206,7 +206,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await cidrUpdate;
     if (!podCidr) log.warn({}, 'the Node has no spec.podCIDR yet (and no --pod-cidr): waiting for it before starting pods');
 
-    pods.on('add', (p) => workers.upsert(p));
+    // After the first list, an add is a pod created since: the runtime cannot hold anything of it yet.
+    pods.on('add', (p) => workers.upsert(p, pods.hasSynced()));
     pods.on('update', (_o, p) => workers.upsert(p));
     pods.on('delete', (p) => workers.remove(p));
     await pods.start();

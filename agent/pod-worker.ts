@@ -89,13 +89,18 @@ export class PodWorker {
   private readonly pullFailures = new Map<string, PullFailure>();
   private readonly backoffEventFor = new Set<string>();
 
+  /** nothingYet: the runtime holds nothing of this pod (it is new since the agent listed); spares the first look. */
+  private nothingYet: boolean;
+
   constructor(
     readonly uid: string,
     pod: Readonly<Pod> | null,
     private readonly ctx: WorkerContext,
+    nothingYet = false,
   ) {
     this.pod = pod;
     this.lastKnown = pod;
+    this.nothingYet = nothingYet;
   }
 
   /** update hands the worker the latest pod (null: gone from the API) and schedules a sync if it matters. */
@@ -177,7 +182,8 @@ export class PodWorker {
     if (!this.ctx.podCidrReady()) return;
     this.lastSpec = stableJson(pod.spec) + (pod.metadata.deletionTimestamp ?? '');
     const now = Date.now();
-    let observed = await this.ctx.view.observe(this.uid);
+    let observed: ObservedPodWithPrint = this.nothingYet ? { sandboxes: [], containers: [], fingerprint: '' } : await this.ctx.view.observe(this.uid);
+    this.nothingYet = false;
     const probes = this.ctx.probes.results(this.uid);
     let actions: PodActions | undefined;
     if (!isTerminalPhase(pod.status?.phase) || observed.containers.some((c) => c.state === 'running')) {

@@ -17,13 +17,17 @@ export class PodWorkers {
     this.ctx = { ...ctx, finished: (uid) => this.finished(uid) };
   }
 
-  /** upsert hands a worker its pod's latest version (informer add or update). */
-  upsert(pod: Readonly<Pod>): void {
+  /**
+   * upsert hands a worker its pod's latest version (informer add or update). `created` says the pod
+   * came into being after this agent listed its pods (a watch add): no earlier agent can have made
+   * runtime objects for it and this one has not yet, so its first sync need not ask the runtime.
+   */
+  upsert(pod: Readonly<Pod>, created = false): void {
     const uid = pod.metadata.uid;
     if (!uid || this.gone.has(uid)) return;
     let w = this.workers.get(uid);
     if (!w) {
-      w = new PodWorker(uid, pod, this.ctx);
+      w = new PodWorker(uid, pod, this.ctx, created);
       this.workers.set(uid, w);
       w.wake();
       return;
