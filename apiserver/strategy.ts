@@ -11,9 +11,17 @@ import type { KubeObject, Pod, StatusCause } from '../api/types.js';
 
 type Obj = KubeObject & { spec?: unknown; status?: unknown };
 
-/** nowRfc3339 is the current time in Kubernetes' timestamp form (seconds, Z). */
+let memoSecond = Number.NaN;
+let memoText = '';
+
+/** nowRfc3339 is the current time in Kubernetes' timestamp form (seconds, Z); the last second's text is reused. */
 export function nowRfc3339(ms = Date.now()): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== memoSecond) {
+    memoText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    memoSecond = second;
+  }
+  return memoText;
 }
 
 /** hasStatus tells whether a resource has a status subresource, so main-resource writes keep the old status. */
