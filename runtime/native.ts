@@ -42,7 +42,7 @@ export class NativeError extends Error {
   }
 }
 
-type Fn = (...args: unknown[]) => number;
+type Fn = ((...args: unknown[]) => number) & { async: (...args: unknown[]) => void };
 interface Bindings {
   nsCreate: Fn;
   nsRemove: Fn;
@@ -96,6 +96,18 @@ function call(fn: keyof Bindings, ...args: unknown[]): number {
   return rc;
 }
 
+/** callInThread is call on one of koffi's worker threads: the event loop goes on while the kernel works. */
+function callInThread(fn: keyof Bindings, ...args: unknown[]): Promise<number> {
+  const err = Buffer.alloc(ERROR_SIZE);
+  return new Promise((resolve, reject) => {
+    lib()[fn].async(...args, err, (e: unknown, rc: number) => {
+      if (e) reject(e instanceof Error ? e : new NativeError(`${fn}: ${String(e)}`, 0));
+      else if (rc < 0) reject(new NativeError(cString(err, 4) || `${fn} failed`, err.readInt32LE(0)));
+      else resolve(rc);
+    });
+  });
+}
+
 /** NamespaceKind names the namespaces a pod sandbox keeps: network, IPC and UTS. */
 export type NamespaceKind = 'net' | 'ipc' | 'uts';
 
@@ -104,13 +116,27 @@ export type NamespacePaths = { net?: string; ipc?: string; uts?: string };
 
 /** nsCreate makes persistent namespaces as files <dir>/{net,ipc,uts} (lo up, hostname set); no process stays. */
 export function nsCreate(dir: string, kinds: NamespaceKind[], hostname?: string): NamespacePaths {
+  call('nsCreate', dir, nsFlags(kinds), hostname ?? null);
+  return nsPaths(dir, kinds);
+}
+
+/** nsCreateInThread is nsCreate on a worker thread: making a network namespace costs the kernel milliseconds. */
+export async function nsCreateInThread(dir: string, kinds: NamespaceKind[], hostname?: string): Promise<NamespacePaths> {
+  await callInThread('nsCreate', dir, nsFlags(kinds), hostname ?? null);
+  return nsPaths(dir, kinds);
+}
+
+function nsFlags(kinds: NamespaceKind[]): number {
   const flagOf: Record<NamespaceKind, number> = { net: CLONE_NEWNET, ipc: CLONE_NEWIPC, uts: CLONE_NEWUTS };
   let flags = 0;
   for (const k of kinds) {
     if (!(k in flagOf)) throw new NativeError(`nsCreate: unknown namespace kind "${String(k)}" (want net, ipc or uts)`, osConstants.errno.EINVAL);
     flags |= flagOf[k];
   }
-  call('nsCreate', dir, flags, hostname ?? null);
+  return flags;
+}
+
+function nsPaths(dir: string, kinds: NamespaceKind[]): NamespacePaths {
   const out: NamespacePaths = {};
   for (const k of kinds) out[k] = join(dir, k);
   return out;
@@ -124,9 +150,9 @@ export function nsRemove(dir: string): void {
 /** VethAttach names a sandbox's veth pair: the host end on a bridge, the peer in a network namespace with its address and default route. */
 export type VethAttach = { hostIf: string; bridge: string; netnsPath: string; peerIf: string; address: string; prefix: number; gateway: string };
 
-/** vethAttach plumbs a veth pair over rtnetlink in one call (no `ip` process); the caller deletes hostIf if it fails. */
-export function vethAttach(v: VethAttach): void {
-  call('vethAttach', v.hostIf, v.bridge, v.netnsPath, v.peerIf, v.address, v.prefix, v.gateway);
+/** vethAttach plumbs a veth pair over rtnetlink (no `ip` process), on a worker thread; the caller deletes hostIf if it fails. */
+export async function vethAttach(v: VethAttach): Promise<void> {
+  await callInThread('vethAttach', v.hostIf, v.bridge, v.netnsPath, v.peerIf, v.address, v.prefix, v.gateway);
 }
 
 /** linkDelete deletes a network interface of this namespace by name; false when there was none. */

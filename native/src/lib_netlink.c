@@ -64,7 +64,7 @@ static void nl_nest_end(struct nl_req *r, struct rtattr *nest) {
 
 /* nl_talk sends the request and reads its acknowledgement; what names the step for the message. */
 static int nl_talk(int fd, struct nl_req *r, const char *what, struct flt_error *err) {
-  static unsigned seq;
+  static _Thread_local unsigned seq; /* callers may run on several threads */
   r->h->nlmsg_seq = ++seq;
   if (send(fd, r->h, r->h->nlmsg_len, 0) < 0) return flt_error_sys(err, "netlink %s: send", what);
   char reply[4096] __attribute__((aligned(NLMSG_ALIGNTO)));

@@ -117,7 +117,7 @@ export class PodNetwork {
     const hostVeth = hostVethName(sandboxId);
     try {
       // Over rtnetlink in this process: a few syscalls instead of three child processes (sh, ip, nsenter+ip).
-      vethAttach({ hostIf: hostVeth, bridge: this.bridge, netnsPath, peerIf: 'eth0', address: alloc.ip, prefix: alloc.prefix, gateway: alloc.gateway });
+      await vethAttach({ hostIf: hostVeth, bridge: this.bridge, netnsPath, peerIf: 'eth0', address: alloc.ip, prefix: alloc.prefix, gateway: alloc.gateway });
     } catch (err) {
       await this.detach(sandboxId).catch(() => undefined);
       throw new NetworkCommandError(`setting up ${netnsPath} (veth ${hostVeth} on ${this.bridge}, eth0 ${alloc.ip}/${alloc.prefix} via ${alloc.gateway}): ${(err as Error).message}`);

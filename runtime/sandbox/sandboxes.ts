@@ -144,7 +144,7 @@ export class SandboxManager {
         const ns = await this.ctx.deps.namespaces.create(join(dir, 'ns'), ['net', 'ipc', 'uts'], hostname);
         rec.namespaces = ns;
         timer.mark('namespaces');
-        // The veth pair is made over rtnetlink once the bridge is there; the cgroup and files follow.
+        // The veth pair is made on a worker thread (rtnetlink) while the cgroup and files are made here.
         const attaching = this.ctx.network.attach(id, ns.net);
         try {
           this.ctx.deps.cgroups.create(rec.cgroupPath, resources);

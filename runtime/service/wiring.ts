@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { OciRuntime } from '../oci/lifecycle.js';
 import { createCgroupManager } from '../cgroups/detect.js';
 import { ImageStore } from '../images/image-store.js';
-import { nsCreate, nsRemove } from '../native.js';
+import { nsCreateInThread, nsRemove } from '../native.js';
 import { execInContainer } from '../shim/index.js';
 import type { ExitInfo, ImagePort, NamespacePort, OciRuntimePort, ExecPort, RuntimeDeps } from '../sandbox/deps.js';
 import { FlotillaRuntime, lockRoot } from './flotilla-runtime.js';
@@ -98,7 +98,7 @@ export function ociPort(oci: OciRuntime): OciRuntimePort {
 /** namespacePort adapts nsCreate/nsRemove from runtime/native.ts. */
 export const namespacePort: NamespacePort = {
   create: async (dir, kinds, hostname) => {
-    const ns = await nsCreate(dir, kinds, hostname);
+    const ns = await nsCreateInThread(dir, kinds, hostname);
     return { net: ns.net!, ipc: ns.ipc!, uts: ns.uts! };
   },
   remove: async (dir) => {
