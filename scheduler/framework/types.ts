@@ -38,8 +38,11 @@ let cycles = 0;
 
 /** CycleState carries what a plugin precomputed for the pod being scheduled (PreFilter → Filter, PreScore → Score). */
 export class CycleState {
-  /** id is unique per cycle, so plugins can stamp per-cycle scratch fields on NodeInfos. */
-  readonly id = ++cycles;
+  /**
+   * id tells cycles apart, so plugins can stamp per-cycle scratch fields on nodes. It wraps within
+   * the int32 stamp columns after 2^31 cycles; a stamp is therefore a hint, checked against the list.
+   */
+  readonly id = (cycles = cycles >= 0x7fffffff ? 1 : cycles + 1);
   /** placed and placedCount name the slot list whose places this cycle wrote to the columns (see placeSlots). */
   placed: Int32Array | undefined = undefined;
   placedCount = 0;
@@ -52,6 +55,13 @@ export class CycleState {
   read<T>(key: string): T | undefined {
     return this.data?.get(key) as T | undefined;
   }
+}
+
+/** placeOf is slot's place in the list placeSlots last wrote for this cycle, or -1 when it is not in it. */
+export function placeOf(state: CycleState, cols: NodeColumns, slot: number): number {
+  if (slot < 0 || cols.stamp[slot] !== state.id) return -1;
+  const p = cols.pos[slot]!;
+  return p < state.placedCount && state.placed![p] === slot ? p : -1;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { NodeColumns } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import {
-  type CycleState, MAX_NODE_SCORE, type PreScorePlugin, type ScorePlugin, type Status, SKIP, SUCCESS, defaultNormalize, placeSlots,
+  type CycleState, MAX_NODE_SCORE, type PreScorePlugin, type ScorePlugin, type Status, SKIP, SUCCESS, defaultNormalize, placeOf, placeSlots,
 } from '../framework/types.js';
 
 /** SelectorSpread is the score plugin that spreads an owner's pods over nodes. */
@@ -53,7 +53,6 @@ export class SelectorSpread {
     this.max = 0;
     this.lastCycle = state.id;
     if (!used) return true;
-    const { stamp, pos } = cols;
     const { nodes, counts: owned } = used;
     if (this.touched.length < nodes.length) {
       this.touched = new Int32Array(nodes.length * 2);
@@ -64,10 +63,10 @@ export class SelectorSpread {
     let t = 0;
     let max = 0;
     for (let j = 0; j < nodes.length; j++) {
-      const s = nodes[j]!.slot;
+      const p = placeOf(state, cols, nodes[j]!.slot);
       const n = owned[j]!;
-      if (s >= 0 && stamp[s] === state.id) {
-        touched[t] = pos[s]!;
+      if (p >= 0) {
+        touched[t] = p;
         counts[t++] = n;
         if (n > max) max = n;
       }
