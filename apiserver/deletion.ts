@@ -2,6 +2,7 @@
  * Deletion decisions, pure: whether a DELETE removes the object now or only marks it with a
  * deletionTimestamp (graceful pod termination, finalizers), following Kubernetes' rules.
  */
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../api/finalizers.js';
 import type { KubeObject, Pod } from '../api/types.js';
 
 /** DeleteOptions is what a DELETE carries in its query or body. */
@@ -14,9 +15,6 @@ export interface DeleteOptions {
 /** DeleteDecision: remove the key now, or write `obj` (marked for deletion) instead. */
 export type DeleteDecision<T extends KubeObject = KubeObject> = { action: 'remove' } | { action: 'mark'; obj: T };
 
-/** FINALIZER_ORPHAN and FINALIZER_FOREGROUND are the garbage collector's finalizers, as in Kubernetes. */
-export const FINALIZER_ORPHAN = 'orphan';
-export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 
 function rfc3339(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -33,8 +31,8 @@ export function podGracePeriod(pod: Pod, requested: number | undefined): number 
 /** decideDelete says what a DELETE of `current` does; `obj` in a mark decision is a new copy. */
 export function decideDelete<T extends KubeObject>(current: T, opts: DeleteOptions, nowMs: number): DeleteDecision<T> {
   const finalizers = [...(current.metadata.finalizers ?? [])];
-  if (opts.propagationPolicy === 'Orphan' && !finalizers.includes(FINALIZER_ORPHAN)) finalizers.push(FINALIZER_ORPHAN);
-  if (opts.propagationPolicy === 'Foreground' && !finalizers.includes(FINALIZER_FOREGROUND)) finalizers.push(FINALIZER_FOREGROUND);
+  if (opts.propagationPolicy === 'Orphan' && !finalizers.includes(ORPHAN_FINALIZER)) finalizers.push(ORPHAN_FINALIZER);
+  if (opts.propagationPolicy === 'Foreground' && !finalizers.includes(FOREGROUND_FINALIZER)) finalizers.push(FOREGROUND_FINALIZER);
   const grace = current.kind === 'Pod' ? podGracePeriod(current as unknown as Pod, opts.gracePeriodSeconds) : 0;
   if (finalizers.length === 0 && grace === 0) return { action: 'remove' };
   const obj = structuredClone(current);

@@ -7,15 +7,12 @@
  * Before deleting it asks the API for the owner: a cache that lags never deletes a live object.
  */
 import { isNotFound } from '../api/client.js';
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../api/finalizers.js';
 import type { KubeObject, OwnerReference } from '../api/types.js';
 import { resourceByKind } from '../api/resources.js';
 import { keyOf, silentLogger, splitKey, type Logger, type ObjectCache, type Writer } from './shared.js';
 import { WorkQueue } from './work-queue.js';
 
-/** ORPHAN_FINALIZER marks an owner whose dependents must be kept (propagationPolicy=Orphan). */
-export const ORPHAN_FINALIZER = 'orphan';
-/** FOREGROUND_FINALIZER marks an owner that may go only after its dependents (propagationPolicy=Foreground). */
-export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 
 const isFinalizing = (obj: Readonly<KubeObject>, finalizer: string) => !!obj.metadata.deletionTimestamp && !!obj.metadata.finalizers?.includes(finalizer);
 
@@ -66,9 +63,8 @@ export class GarbageCollector {
   /** enqueueForegroundOwners wakes owners waiting (Foreground) for this dependent to go. */
   private enqueueForegroundOwners(dep: Readonly<KubeObject>): void {
     for (const ref of dep.metadata.ownerReferences ?? []) {
-      const cache = this.caches[ref.kind];
-      const owner = cache?.get(dep.metadata.namespace ? `${dep.metadata.namespace}/${ref.name}` : ref.name) ?? cache?.get(ref.name);
-      if (owner?.metadata.uid === ref.uid && isFinalizing(owner, FOREGROUND_FINALIZER)) this.queue.add(`${ref.kind}|${keyOf(owner)}`);
+      const owner = this.cachedOwner(ref, dep.metadata.namespace);
+      if (owner && isFinalizing(owner, FOREGROUND_FINALIZER)) this.queue.add(`${ref.kind}|${keyOf(owner)}`);
     }
   }
 
@@ -80,11 +76,17 @@ export class GarbageCollector {
     return out;
   }
 
+  /** cachedOwner is the owner ref points at, from the caches, when it is there with ref's uid. */
+  private cachedOwner(ref: OwnerReference, namespace: string | undefined): Readonly<KubeObject> | undefined {
+    const info = resourceByKind(ref.kind);
+    const cached = info && this.caches[ref.kind]?.get(info.namespaced && namespace ? `${namespace}/${ref.name}` : ref.name);
+    return cached?.metadata.uid === ref.uid ? cached : undefined;
+  }
+
   private async ownerExists(ref: OwnerReference, namespace: string | undefined): Promise<boolean> {
     const info = resourceByKind(ref.kind);
     if (!info) return true; // an owner kind we do not serve: never collect on a guess
-    const cached = this.caches[ref.kind]?.get(info.namespaced && namespace ? `${namespace}/${ref.name}` : ref.name);
-    if (cached?.metadata.uid === ref.uid) return true; // the common case, without a request
+    if (this.cachedOwner(ref, namespace)) return true; // the common case, without a request
     try {
       const live = await this.writer.get(info, ref.name, info.namespaced ? namespace : undefined);
       return live.metadata.uid === ref.uid;
