@@ -20,8 +20,9 @@ const USAGE = `Usage:
       import an OCI image layout or docker-save tarball into the image store
 `;
 
-function requireRoot(what: string): void {
-  if (process.getuid?.() !== 0) throw new Error(`${what}needs root (namespaces, cgroups, mounts, veths); run it with sudo`);
+/** requireRoot refuses a non-root user; the message follows the command's own prefix ("flotilla runtime: "). */
+function requireRoot(verb?: string): void {
+  if (process.getuid?.() !== 0) throw new Error(`${verb ? `${verb} ` : ''}needs root (namespaces, cgroups, mounts, veths); run it with sudo`);
 }
 
 /** run starts the service, or imports an image with the `import` verb. */
@@ -44,7 +45,7 @@ export async function run(args: string[]): Promise<number> {
     allowPositionals: true,
   });
   if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"\n\n${USAGE}`);
-  requireRoot('');
+  requireRoot();
   const { openRuntime } = await import('../../runtime/service/wiring.js');
   const { serveRuntime, claimSocket } = await import('../../runtime/service/server.js');
   await claimSocket(values.socket!); // before touching the root: a second runtime must not disturb the first
@@ -84,7 +85,7 @@ async function runImport(args: string[]): Promise<number> {
     allowPositionals: true,
   });
   if (positionals.length !== 1) throw new Error(`import takes exactly one FILE\n\n${USAGE}`);
-  requireRoot('import ');
+  requireRoot('import');
   const { ImageStore } = await import('../../runtime/images/image-store.js');
   const { join } = await import('node:path');
   const store = new ImageStore(join(values['root-dir']!, 'images'));
