@@ -5,16 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureRuntime, socketServed } from '../../agent/runtime-launcher.js';
 import { removeCgroupTree, unmountUnder } from '../../lab/cleanup.js';
+import { isAlive, stopProcess } from '../../lab/exec.js';
 import { requireRoot } from '../helpers/root.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('ensureRuntime starts a detached runtime when nothing serves the socket, and reuses one that does', async (t) => {
   if (!requireRoot(t)) return;
@@ -23,11 +15,7 @@ test('ensureRuntime starts a detached runtime when nothing serves the socket, an
   const cgroup = `flotilla-launcher-${process.pid}`;
   let pid: number | undefined;
   t.after(async () => {
-    if (pid && alive(pid)) {
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await stopProcess(pid, 5000);
     await unmountUnder(dir);
     await removeCgroupTree(cgroup).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
@@ -35,7 +23,7 @@ test('ensureRuntime starts a detached runtime when nothing serves the socket, an
   assert.equal(await socketServed(socket), false);
   const first = await ensureRuntime({ socketPath: socket, rootDir: path.join(dir, 'runtime'), cgroupParent: `/${cgroup}`, extraArgs: ['--bridge', 'flt-launch'], timeoutMs: 30_000 });
   pid = first.startedPid;
-  assert.ok(pid && alive(pid), 'the runtime child runs');
+  assert.ok(isAlive(pid), 'the runtime child runs');
   assert.ok((await first.client.version({})).runtimeName);
   first.client.close();
   const second = await ensureRuntime({ socketPath: socket, rootDir: path.join(dir, 'runtime') });

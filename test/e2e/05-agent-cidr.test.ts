@@ -15,6 +15,7 @@ import { silentLogger } from '../../agent/logger.js';
 import { ApiClient } from '../../api/client.js';
 import type { Node, Pod } from '../../api/types.js';
 import { removeCgroupTree, unmountUnder } from '../../lab/cleanup.js';
+import { isAlive, stopProcess } from '../../lab/exec.js';
 import { RuntimeClient } from '../../runtime/client.js';
 import { buildBusyboxImage } from '../../runtime/images/example-image.js';
 import { startControlPlane } from '../helpers/control-plane.js';
@@ -22,15 +23,6 @@ import { requireRoot } from '../helpers/root.js';
 import { busyboxPod, getPod, waitFor } from './05-agent-harness.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/flotilla', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('startAgent starts the runtime, waits for the Node\'s pod CIDR, then runs pods in it', async (t) => {
   if (!requireRoot(t)) return;
@@ -55,11 +47,7 @@ test('startAgent starts the runtime, waits for the Node\'s pod CIDR, then runs p
       }, 20_000).catch(() => {});
     }
     await agent?.stop();
-    if (runtimePid && alive(runtimePid)) {
-      process.kill(runtimePid, 'SIGTERM');
-      for (let i = 0; i < 50 && alive(runtimePid); i++) await new Promise((r) => setTimeout(r, 100));
-      if (alive(runtimePid)) process.kill(runtimePid, 'SIGKILL');
-    }
+    await stopProcess(runtimePid, 5000);
     client?.close();
     await cp.stop();
     try {
@@ -82,7 +70,7 @@ test('startAgent starts the runtime, waits for the Node\'s pod CIDR, then runs p
     runtimeArgs: ['--bridge', bridge], log: silentLogger,
   });
   runtimePid = agent.runtimePid;
-  assert.ok(runtimePid && alive(runtimePid), 'the agent started a runtime');
+  assert.ok(isAlive(runtimePid), 'the agent started a runtime');
   assert.equal(agent.nodeName, 'flotilla-e5cidr');
   client = new ApiClient({ server: cp.url, token: cp.token, ca: cp.caPem });
 
@@ -103,7 +91,7 @@ test('startAgent starts the runtime, waits for the Node\'s pod CIDR, then runs p
 
   // Stopping the agent leaves the runtime and the container running.
   await agent.stop();
-  assert.ok(alive(runtimePid!), 'the runtime outlives the agent');
+  assert.ok(isAlive(runtimePid), 'the runtime outlives the agent');
   const containers = await rt.listContainers({});
   assert.equal(containers.containers.filter((c) => c.state === 'CONTAINER_RUNNING').length, 1);
   agent = await startAgent({
