@@ -4,12 +4,12 @@
  * directory root/<id>/ holding state.json and the shim's files; containers outlive the
  * process that made them, and a new OciRuntime over the same root finds them again.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { createCgroupManager } from '../cgroups/detect.js';
 import type { CgroupManager } from '../cgroups/types.js';
-import { launchShim, readExit, startContainer, waitExit, type ExitInfo } from '../shim/index.js';
+import { launchShim, pidAlive, readExit, startContainer, waitExit, type ExitInfo } from '../shim/index.js';
 import { loadBundle } from './bundle.js';
 import { OciError } from './errors.js';
 import { OCI_VERSION } from './oci-types.js';
@@ -356,18 +356,6 @@ function readExitSafe(dir: string): ExitInfo | undefined {
 /** lostExit stands for an exit nobody recorded: the shim died before its container did. */
 function lostExit(): ExitInfo {
   return { exitCode: 255, signal: null, finishedAt: new Date().toISOString() };
-}
-
-/** pidAlive says whether pid is a live (not zombie) process. */
-function pidAlive(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const state = stat[stat.lastIndexOf(')') + 2];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
 }
 
 /** waitGone waits for a process that is not our child to disappear (it is reaped by its own parent). */

@@ -37,10 +37,13 @@ export function readShimPid(stateDir: string): number | undefined {
   }
 }
 
-function shimAlive(pid: number): boolean {
+/** pidAlive says whether pid is a live (not zombie) process. */
+export function pidAlive(pid: number): boolean {
+  if (!(pid > 0)) return false;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat[stat.lastIndexOf(')') + 2];
+    return state !== 'Z' && state !== 'X';
   } catch {
     return false;
   }
@@ -82,7 +85,7 @@ export function waitExit(stateDir: string, timeoutMs?: number): Promise<ExitInfo
       timer = setTimeout(() => {
         check();
         const shim = readShimPid(stateDir);
-        const why = shim === undefined || shimAlive(shim) ? '' : ` (its shim ${shim} is gone, so no exit record will come)`;
+        const why = shim === undefined || pidAlive(shim) ? '' : ` (its shim ${shim} is gone, so no exit record will come)`;
         finish(new ShimError('FLT_ERR_SHIM_TIMEOUT', `container ${id} did not exit within ${timeoutMs} ms${why}`));
       }, timeoutMs);
     }

@@ -4,6 +4,6 @@
  */
 export { launchShim, shimArgs, parseSyncLine, type LaunchOptions, type LaunchResult } from './launch.js';
 export { startContainer } from './start.js';
-export { readExit, readShimPid, waitExit, type ExitInfo } from './exit.js';
+export { pidAlive, readExit, readShimPid, waitExit, type ExitInfo } from './exit.js';
 export { execInContainer, execArgs, EXEC_SHIM_FAILED, type ExecOptions, type ExecResult } from './exec.js';
 export { ShimError, type ShimErrorCode } from './errors.js';
