@@ -106,6 +106,33 @@ export interface FilterPlugin extends Plugin {
   filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number;
 }
 
+/**
+ * filterFlagged is filterMany for a filter that passes every node whose `flag` bit is set
+ * (passWhenSet) or clear (otherwise) without looking further: those are kept at a glance, the
+ * others are asked `plugin.filter`, so the batch path cannot disagree with the per-node one; when
+ * every node in the columns passes at a glance, the batch is kept whole without a pass.
+ */
+export function filterFlagged(
+  plugin: FilterPlugin, flag: number, passWhenSet: boolean,
+  state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject,
+): number {
+  if (passWhenSet ? cols.allWith(flag) : cols.noneWith(flag)) return count;
+  const flags = cols.flags;
+  const pass = passWhenSet ? flag : 0;
+  let k = 0;
+  for (let i = 0; i < count; i++) {
+    const s = slots[i]!;
+    if ((flags[s]! & flag) === pass) {
+      slots[k++] = s;
+      continue;
+    }
+    const st = plugin.filter(state, pod, cols.info(s));
+    if (st === SUCCESS) slots[k++] = s;
+    else reject(s, st);
+  }
+  return k;
+}
+
 /** PreScorePlugin looks at the pod and the feasible slots[0..count) once; returning SKIP drops its Score for this pod. */
 export interface PreScorePlugin extends Plugin {
   preScore(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number): Status;

@@ -5,7 +5,9 @@
 import { FLAG_PORTS_USED, type NodeColumns } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
-import { type CycleState, type FilterPlugin, type PreFilterPlugin, type Reject, type Status, SKIP, SUCCESS, status } from '../framework/types.js';
+import {
+  type CycleState, type FilterPlugin, type PreFilterPlugin, type Reject, type Status, SKIP, SUCCESS, filterFlagged, status,
+} from '../framework/types.js';
 
 /** REASON_PORTS is the reason for a node where a requested host port is in use. */
 export const REASON_PORTS = "node(s) didn't have free ports for the requested pod ports";
@@ -29,15 +31,7 @@ export class NodePorts {
   }
 
   filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
-    if (cols.noneWith(FLAG_PORTS_USED)) return count;
-    const flags = cols.flags;
-    let k = 0;
-    for (let i = 0; i < count; i++) {
-      const s = slots[i]!;
-      if ((flags[s]! & FLAG_PORTS_USED) === 0 || portsFree(pod, cols.info(s))) slots[k++] = s;
-      else reject(s, this.filter(state, pod, cols.info(s)));
-    }
-    return k;
+    return filterFlagged(this, FLAG_PORTS_USED, false, state, pod, cols, slots, count, reject);
   }
 }
 NodePorts satisfies new () => PreFilterPlugin & FilterPlugin;

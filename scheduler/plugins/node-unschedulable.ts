@@ -6,7 +6,7 @@ import { FLAG_SCHEDULABLE, type NodeColumns } from '../node-columns.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import { toleratesTaint } from '../tolerations.js';
-import { type CycleState, type FilterPlugin, type Reject, type Status, SUCCESS, status } from '../framework/types.js';
+import { type CycleState, type FilterPlugin, type Reject, type Status, SUCCESS, filterFlagged, status } from '../framework/types.js';
 
 /** REASON_UNSCHEDULABLE is the reason for a cordoned node. */
 export const REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
@@ -28,19 +28,7 @@ export class NodeUnschedulable {
   }
 
   filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
-    if (cols.allWith(FLAG_SCHEDULABLE)) return count;
-    const flags = cols.flags;
-    let k = 0;
-    for (let i = 0; i < count; i++) {
-      const s = slots[i]!;
-      if (flags[s]! & FLAG_SCHEDULABLE) slots[k++] = s;
-      else {
-        const st = this.filter(state, pod, cols.info(s));
-        if (st === SUCCESS) slots[k++] = s;
-        else reject(s, st);
-      }
-    }
-    return k;
+    return filterFlagged(this, FLAG_SCHEDULABLE, true, state, pod, cols, slots, count, reject);
   }
 }
 NodeUnschedulable satisfies new () => FilterPlugin;

@@ -8,7 +8,7 @@ import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import { countUntolerated, firstUntolerated } from '../tolerations.js';
 import {
-  type CycleState, type FilterPlugin, type PreScorePlugin, type Reject, type ScorePlugin, type Status, SKIP, SUCCESS, defaultNormalize, status,
+  type CycleState, type FilterPlugin, type PreScorePlugin, type Reject, type ScorePlugin, type Status, SKIP, SUCCESS, defaultNormalize, filterFlagged, status,
 } from '../framework/types.js';
 
 /** untoleratedTaintReason is the reason naming the first taint the pod does not tolerate, in Kubernetes' words. */
@@ -27,19 +27,7 @@ export class TaintToleration {
   }
 
   filterMany(state: CycleState, pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number, reject: Reject): number {
-    if (cols.noneWith(FLAG_HARD_TAINTS)) return count;
-    const flags = cols.flags;
-    let k = 0;
-    for (let i = 0; i < count; i++) {
-      const s = slots[i]!;
-      if ((flags[s]! & FLAG_HARD_TAINTS) === 0) slots[k++] = s;
-      else {
-        const st = this.filter(state, pod, cols.info(s));
-        if (st === SUCCESS) slots[k++] = s;
-        else reject(s, st);
-      }
-    }
-    return k;
+    return filterFlagged(this, FLAG_HARD_TAINTS, false, state, pod, cols, slots, count, reject);
   }
 
   preScore(_state: CycleState, _pod: PodInfo, cols: NodeColumns, slots: Int32Array, count: number): Status {
