@@ -178,15 +178,11 @@ export async function deleteObject(ctx: ApiContext, r: ResourceInfo, namespace: 
     if (decision.action === 'mark') {
       if (sameStored(decision.obj, cur.obj)) return cur.obj;
       const written = await ctx.storage.update(r, decision.obj, cur.modRevision);
-      if (written) {
-        if (r.kind === 'Namespace') ctx.namespaces.note(written);
-        return written;
-      }
+      if (written) return written;
       continue;
     }
     const rev = await ctx.storage.delete(r, namespace, name, cur.modRevision);
     if (rev === undefined) continue;
-    if (r.kind === 'Namespace') ctx.namespaces.note(cur.obj, true);
     if (r.kind === 'Pod') return cur.obj;
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200, details: { name, group: r.group, kind: r.plural, uid: cur.obj.metadata.uid } };
   }
