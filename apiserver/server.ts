@@ -150,7 +150,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   const kv = new EtcdKv(endpoints);
   const storage = new Storage(kv);
-  const hub = new WatchHub(etcd);
+  const hub = new WatchHub(etcd, storage);
   const namespaces = new NamespaceCache(storage);
   let server: Server | undefined;
   const sockets = new Set<Socket>();

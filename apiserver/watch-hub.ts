@@ -8,7 +8,7 @@
 import type { Etcd3, Watcher } from 'etcd3';
 import type { ResourceInfo } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
-import { decodeStored, jsonWithResourceVersion, resourcePrefix } from './storage.js';
+import { decodeStored, jsonWithResourceVersion, resourcePrefix, type Storage } from './storage.js';
 
 /** ChangeEvent is one stored change: the object after (put) or before (delete), and the one before it, decoded on first use. */
 export interface ChangeEvent {
@@ -103,7 +103,7 @@ export class ResourceHub {
   private watcher?: Watcher;
   private closed = false;
 
-  constructor(private readonly etcd: Etcd3, readonly resource: ResourceInfo, fromRevision: number) {
+  constructor(private readonly etcd: Etcd3, private readonly storage: Storage, readonly resource: ResourceInfo, fromRevision: number) {
     this.startRevision = fromRevision;
     this.lastRevision = fromRevision;
   }
@@ -131,8 +131,7 @@ export class ResourceHub {
     if (this.closed) return;
     for (let delay = 100; !this.closed; delay = Math.min(delay * 2, 5000)) {
       try {
-        const res = await this.etcd.get(`${resourcePrefix(this.resource)}\u0000`).exec();
-        const now = Number(res.header.revision);
+        const now = Number(await this.storage.currentRevision());
         this.buffer = [];
         this.latest.clear();
         this.startRevision = now;
@@ -202,12 +201,12 @@ export class ResourceHub {
 export class WatchHub {
   private readonly hubs = new Map<string, ResourceHub>();
 
-  constructor(private readonly etcd: Etcd3) {}
+  constructor(private readonly etcd: Etcd3, private readonly storage: Storage) {}
 
   /** start opens a hub for every resource, all from the same revision. */
   async start(resources: readonly ResourceInfo[], fromRevision: number): Promise<void> {
     for (const r of resources) {
-      const hub = new ResourceHub(this.etcd, r, fromRevision);
+      const hub = new ResourceHub(this.etcd, this.storage, r, fromRevision);
       this.hubs.set(r.plural, hub);
       await hub.start();
     }
