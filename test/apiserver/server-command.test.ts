@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { parseServerFlags } from '../../cli/commands/server.js';
+import { isAlive, waitFor } from '../../lab/exec.js';
 import { httpApi } from './http.js';
 
 const FLOTILLA = resolve('bin/flotilla');
@@ -24,25 +25,6 @@ function start(args: string[], env: Record<string, string> = {}): { child: Child
   child.stderr!.on('data', (c) => (out += c));
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, output: () => out, exit };
-}
-
-async function waitFor<T>(what: string, ms: number, fn: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test('flags parse with defaults and clear errors', () => {
@@ -75,11 +57,11 @@ test('flotilla server runs its own etcd, writes the client configs, serves HTTPS
     api.close();
   }
   const etcdPid = Number(/etcd: started \(pid (\d+)\)/.exec(s.output())?.[1]);
-  assert.ok(etcdPid > 0 && alive(etcdPid), `own etcd is running (output: ${s.output()})`);
+  assert.ok(etcdPid > 0 && isAlive(etcdPid), `own etcd is running (output: ${s.output()})`);
   assert.ok(existsSync(join(dataDir, 'etcd', 'member')), 'etcd data lives under the data dir');
   s.child.kill('SIGTERM');
   assert.equal(await s.exit, 0, s.output());
-  await waitFor('etcd to stop', 10000, () => (alive(etcdPid) ? undefined : true));
+  await waitFor('etcd to stop', 10000, () => (isAlive(etcdPid) ? undefined : true));
 
   // A second start keeps the token and CA, and leaves an existing ~/.flotilla/config alone.
   writeFileSync(join(dir, 'home', '.flotilla', 'config'), 'server: https://elsewhere:6443\n');
