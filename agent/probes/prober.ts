@@ -65,6 +65,11 @@ interface KindRunner {
   timer?: NodeJS.Timeout;
 }
 
+/** startupGaveUp: a startup probe past its failureThreshold, which restarts the container as a liveness failure does. */
+function startupGaveUp(r: KindRunner | undefined): boolean {
+  return r?.kind === 'startup' && !r.state.result && r.state.failures >= r.settings.failureThreshold;
+}
+
 /** ContainerProber probes one container instance until stopped. */
 class ContainerProber {
   readonly runners = new Map<ProbeKind, KindRunner>();
@@ -113,10 +118,10 @@ class ContainerProber {
     const before = r.state.result;
     r.state = recordProbe(r.state, outcome.ok, r.settings);
     if (!outcome.ok) this.events.failed?.(this.podUid, this.target.container.name, r.kind, outcome.message);
-    const startupGaveUp = r.kind === 'startup' && !r.state.result && r.state.failures >= r.settings.failureThreshold;
-    if (r.state.result !== before || startupGaveUp) this.events.changed(this.podUid);
+    const gaveUp = startupGaveUp(r);
+    if (r.state.result !== before || gaveUp) this.events.changed(this.podUid);
     // A startup probe that passed is done; a liveness or startup probe that failed waits for the restart.
-    if (r.kind === 'startup' && (r.state.result || startupGaveUp)) return;
+    if (r.kind === 'startup' && (r.state.result || gaveUp)) return;
     if (r.kind === 'liveness' && !r.state.result) return;
     this.schedule(r, r.settings.periodMs);
   }
@@ -161,13 +166,10 @@ export class ProbeManager {
     const out: PodProbeResults = { livenessFailed: new Set(), readiness: new Map(), startup: new Map() };
     for (const [id, p] of this.byPod.get(podUid) ?? []) {
       const l = p.runners.get('liveness');
-      if (l && !l.state.result) out.livenessFailed.add(id);
-      // A startup probe past its failureThreshold restarts the container, as a liveness failure does.
-      const st = p.runners.get('startup');
-      if (st && !st.state.result && st.state.failures >= st.settings.failureThreshold) out.livenessFailed.add(id);
+      const s = p.runners.get('startup');
+      if ((l && !l.state.result) || startupGaveUp(s)) out.livenessFailed.add(id);
       const r = p.runners.get('readiness');
       if (r) out.readiness.set(id, r.state.result);
-      const s = p.runners.get('startup');
       if (s) out.startup.set(id, s.state.result);
     }
     return out;
