@@ -25,13 +25,4 @@ export class StartLimiter {
       else this.active--;
     }
   }
-
-  /** busy is the number of running tasks; queued the number waiting. */
-  get busy(): number {
-    return this.active;
-  }
-
-  get queued(): number {
-    return this.waiting.length;
-  }
 }

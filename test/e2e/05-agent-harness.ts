@@ -29,8 +29,6 @@ export interface AgentNode {
   agentPid(): number | undefined;
   /** runtimePid is the pid of `flotilla runtime` (for CPU accounting in the startup bench). */
   runtimePid(): number | undefined;
-  /** agentArgs are the `flotilla agent ...` arguments the harness uses (after bin/flotilla). */
-  agentArgs(): string[];
   /** startAgent starts `flotilla agent` (again) and waits for its "agent ready" log line. */
   startAgent(): Promise<void>;
   /** killAgent sends SIGKILL to the agent and waits for it to exit. */
@@ -166,7 +164,6 @@ export async function startAgentNode(tag: string, opts: { env?: NodeJS.ProcessEn
       client, runtime, nodeName, rootDir, socket, cgroupParent,
       agentPid: () => (agent && agent.exitCode === null ? agent.pid : undefined),
       runtimePid: () => (runtimeProc && runtimeProc.exitCode === null ? runtimeProc.pid : undefined),
-      agentArgs: () => agentArgs.slice(1),
       agentLog: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
       async startAgent() {
         const child = spawn(process.execPath, agentArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
