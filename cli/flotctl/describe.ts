@@ -8,7 +8,7 @@ import type { ApiClient } from '../../api/client.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { Event, KubeObject, Lease, Pod, ReplicaSet } from '../../api/types.js';
 import { parseCommandArgs, str } from './args.js';
-import { kindArg, UserError, type Context } from './context.js';
+import { kindArg, splitTypeName, UserError, type Context } from './context.js';
 import { describeObject, type Related } from './describe-format.js';
 import { noResourcesMessage } from './get.js';
 
@@ -81,10 +81,10 @@ export async function run(ctx: Context, args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UserError('you must specify the type of resource to describe, e.g. `flotctl describe pod web-1`');
   let r: ResourceInfo;
   let names: string[];
-  if (positionals[0].includes('/')) {
-    const i = positionals[0].indexOf('/');
-    r = kindArg(positionals[0].slice(0, i));
-    names = [positionals[0].slice(i + 1), ...positionals.slice(1)];
+  const typed = splitTypeName(positionals[0]);
+  if (typed) {
+    r = typed.kind;
+    names = [typed.name, ...positionals.slice(1)];
   } else {
     r = kindArg(positionals[0]);
     names = positionals.slice(1);

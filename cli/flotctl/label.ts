@@ -4,7 +4,7 @@
  */
 import type { KubeObject } from '../../api/types.js';
 import { parseCommandArgs } from './args.js';
-import { kindArg, typeName, UserError, type Context } from './context.js';
+import { kindArg, splitTypeName, typeName, UserError, type Context } from './context.js';
 
 /** usage is printed by `flotctl label -h`. */
 export const usage = `Usage: flotctl label|annotate KIND NAME KEY=VALUE... KEY-... [--overwrite]
@@ -27,19 +27,11 @@ export function parseChanges(args: string[]): Record<string, string | null> {
 /** runFor is label or annotate, by which metadata map it changes. */
 export async function runFor(what: 'labels' | 'annotations', ctx: Context, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(what === 'labels' ? 'label' : 'annotate', args, { overwrite: { type: 'boolean' } });
-  let kind: string;
-  let name: string;
-  let rest: string[];
-  if (positionals[0]?.includes('/')) {
-    [kind, name] = positionals[0].split('/', 2) as [string, string];
-    rest = positionals.slice(1);
-  } else {
-    [kind, name] = positionals as [string, string];
-    rest = positionals.slice(2);
-  }
-  if (!kind || !name) throw new UserError(`give KIND NAME and at least one KEY=VALUE (see flotctl ${what === 'labels' ? 'label' : 'annotate'} -h)`);
-  const r = kindArg(kind);
-  const changes = parseChanges(rest);
+  const typed = positionals[0] ? splitTypeName(positionals[0]) : undefined;
+  const name = typed ? typed.name : positionals[1];
+  if (!positionals[0] || !name) throw new UserError(`give KIND NAME and at least one KEY=VALUE (see flotctl ${what === 'labels' ? 'label' : 'annotate'} -h)`);
+  const r = typed?.kind ?? kindArg(positionals[0]);
+  const changes = parseChanges(positionals.slice(typed ? 1 : 2));
   const ns = r.namespaced ? ctx.namespace : undefined;
   const client = await ctx.client();
   if (!values.overwrite) {

@@ -7,7 +7,7 @@ import { isNotFound, type ApiClient } from '../../api/client.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { durationOption, parseCommandArgs, str } from './args.js';
-import { kindArg, typeName, UserError, type Context } from './context.js';
+import { kindArg, splitTypeName, typeName, UserError, type Context } from './context.js';
 
 /** usage is printed by `flotctl wait -h`. */
 export const usage = `Usage: flotctl wait (KIND NAME... | KIND/NAME... | KIND -l SELECTOR) --for=CONDITION [--timeout 30s]
@@ -53,8 +53,9 @@ async function targets(ctx: Context, client: ApiClient, positionals: string[], s
   if (positionals.length === 0) throw new UserError('wait: give KIND NAME, KIND/NAME or KIND -l SELECTOR');
   if (positionals[0].includes('/')) {
     return positionals.map((a) => {
-      const i = a.indexOf('/');
-      return { r: kindArg(a.slice(0, i)), name: a.slice(i + 1) };
+      const typed = splitTypeName(a);
+      if (!typed) throw new UserError(`wait: "${a}" is not KIND/NAME (when the first object is KIND/NAME, all are)`);
+      return { r: typed.kind, name: typed.name };
     });
   }
   const r = kindArg(positionals[0]);
@@ -64,6 +65,21 @@ async function targets(ctx: Context, client: ApiClient, positionals: string[], s
   }
   if (positionals.length < 2) throw new UserError(`wait: give the name of the ${r.singular} (or -l SELECTOR)`);
   return positionals.slice(1).map((name) => ({ r, name }));
+}
+
+/** waitGone polls until an object is gone (or replaced by one with another uid); false when the deadline passes first. */
+export async function waitGone(client: ApiClient, t: { r: ResourceInfo; name: string; ns: string | undefined }, uid: string | undefined, deadline: number): Promise<boolean> {
+  for (;;) {
+    try {
+      const o = await client.get(t.r, t.name, t.ns);
+      if (uid && o.metadata.uid && o.metadata.uid !== uid) return true;
+    } catch (e) {
+      if (isNotFound(e)) return true;
+      throw e;
+    }
+    if (Date.now() >= deadline) return false;
+    await new Promise((res) => setTimeout(res, 250));
+  }
 }
 
 /** run polls every object until it meets the condition or the timeout passes. */
