@@ -8,6 +8,7 @@ import type { ResourceInfo } from '../../api/resources.js';
 import { durationOption, intOption, parseCommandArgs, str, strs } from './args.js';
 import { kindArg, UserError, type Context } from './context.js';
 import { describeError } from './errors.js';
+import { waitGone } from './wait.js';
 import { loadManifests, manifestName, resourceOfManifest, targetNamespace } from './manifests.js';
 
 /** usage is printed by `flotctl delete -h`. */
@@ -37,20 +38,6 @@ interface Target {
 /** deletedName prints `pod "x"` / `deployment.apps "web"` as kubectl's delete messages do. */
 export function deletedName(r: ResourceInfo, name: string): string {
   return `${r.singular}${r.group ? `.${r.group}` : ''} "${name}"`;
-}
-
-async function waitGone(client: ApiClient, t: Target, uid: string | undefined, deadline: number): Promise<boolean> {
-  for (;;) {
-    try {
-      const o = await client.get(t.r, t.name, t.ns);
-      if (uid && o.metadata.uid && o.metadata.uid !== uid) return true;
-    } catch (e) {
-      if (isNotFound(e)) return true;
-      throw e;
-    }
-    if (Date.now() >= deadline) return false;
-    await new Promise((res) => setTimeout(res, 250));
-  }
 }
 
 async function targetsOf(ctx: Context, client: () => Promise<ApiClient>, positionals: string[], opts: {

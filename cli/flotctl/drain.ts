@@ -4,10 +4,14 @@
  * API). Pods without a controlling owner would not come back elsewhere, so they need --force.
  */
 import { isNotFound } from '../../api/client.js';
+import { resourceByKind } from '../../api/resources.js';
 import type { Pod } from '../../api/types.js';
 import { durationOption, intOption, parseCommandArgs, str } from './args.js';
 import { UserError, type Context } from './context.js';
 import { setUnschedulable } from './cordon.js';
+import { waitGone } from './wait.js';
+
+const PODS = resourceByKind('Pod')!;
 
 /** usage is printed by `flotctl drain -h`. */
 export const usage = `Usage: flotctl drain NODE [--force] [--grace-period N] [--timeout 2m]
@@ -49,19 +53,9 @@ export async function run(ctx: Context, args: string[]): Promise<number> {
   }
   const deadline = Date.now() + timeoutMs;
   for (const p of all) {
-    for (;;) {
-      try {
-        const cur = await client.get<Pod>('pods', p.metadata.name ?? '', p.metadata.namespace);
-        if (cur.metadata.uid !== p.metadata.uid) break;
-      } catch (e) {
-        if (isNotFound(e)) break;
-        throw e;
-      }
-      if (Date.now() > deadline) {
-        ctx.err.write(`error: unable to drain node "${node}": pod ${p.metadata.namespace}/${p.metadata.name} still present after ${Math.round(timeoutMs / 1000)}s (is the node's agent running?)\n`);
-        return 1;
-      }
-      await new Promise((res) => setTimeout(res, 250));
+    if (!(await waitGone(client, { r: PODS, name: p.metadata.name ?? '', ns: p.metadata.namespace }, p.metadata.uid, deadline))) {
+      ctx.err.write(`error: unable to drain node "${node}": pod ${p.metadata.namespace}/${p.metadata.name} still present after ${Math.round(timeoutMs / 1000)}s (is the node's agent running?)\n`);
+      return 1;
     }
     ctx.out.write(`pod/${p.metadata.name} evicted\n`);
   }
