@@ -318,18 +318,16 @@ function runProgram(cmd: string, args: string[], env: Record<string, string>): P
   });
 }
 
-test('flotctl get prints exactly what the real kubectl prints from the same server', async (t) => {
-  if (!(await requireCommand(t, 'kubectl'))) return;
-  await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kc' } } as unknown as Pod);
-  for (const name of ['kc-a', 'kc-with-a-much-longer-name']) {
-    await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'kc' } }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'kc');
-  }
+/**
+ * assertSameAsKubectl runs each command with the real kubectl (against the test server, no
+ * kubeconfig) and with flotctl, and asserts both succeed and print the same text once `ages` has
+ * masked what may tick between the runs (up to 3 tries, for a tick that changes a width).
+ */
+async function assertSameAsKubectl(commands: string[][], ages: (s: string) => string): Promise<void> {
   const kubeHome = join(dir, 'kube-home');
   mkdirSync(kubeHome, { recursive: true });
   const kubectl = ['--server', cp.url, '--token', cp.token, '--certificate-authority', cp.caFile];
-  // Ages may tick between the two runs: hide their digits but keep their width, so alignment still counts.
-  const ages = (s: string) => s.replace(/\b\d+[smhd]\b/g, (m) => '#'.repeat(m.length));
-  for (const args of [['get', 'pods', '-n', 'kc'], ['get', 'pods', '-n', 'kc', '-o', 'wide'], ['get', 'pods', '-A', '-l', 'app=kc'], ['get', 'pod', 'kc-a', '-n', 'kc'], ['get', 'nodes'], ['get', 'ns', 'kc', 'default']]) {
+  for (const args of commands) {
     let k: Run | undefined;
     let f: Run | undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -341,6 +339,17 @@ test('flotctl get prints exactly what the real kubectl prints from the same serv
     assert.equal(f!.code, 0, f!.err);
     assert.equal(ages(f!.out), ages(k!.out), `flotctl ${args.join(' ')} differs from kubectl`);
   }
+}
+
+test('flotctl get prints exactly what the real kubectl prints from the same server', async (t) => {
+  if (!(await requireCommand(t, 'kubectl'))) return;
+  await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kc' } } as unknown as Pod);
+  for (const name of ['kc-a', 'kc-with-a-much-longer-name']) {
+    await client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'kc' } }, spec: { containers: [{ name: 'm', image: 'busybox:1' }] } } as Pod, 'kc');
+  }
+  // Ages may tick between the two runs: hide their digits but keep their width, so alignment still counts.
+  const ages = (s: string) => s.replace(/\b\d+[smhd]\b/g, (m) => '#'.repeat(m.length));
+  await assertSameAsKubectl([['get', 'pods', '-n', 'kc'], ['get', 'pods', '-n', 'kc', '-o', 'wide'], ['get', 'pods', '-A', '-l', 'app=kc'], ['get', 'pod', 'kc-a', '-n', 'kc'], ['get', 'nodes'], ['get', 'ns', 'kc', 'default']], ages);
 });
 
 test('flotctl describe prints what the real kubectl describe prints (pod with events, node with its pods, deployment, namespace)', async (t) => {
@@ -372,22 +381,8 @@ test('flotctl describe prints what the real kubectl describe prints (pod with ev
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'kd-web', labels: { app: 'kd' } },
     spec: { replicas: 2, selector: { matchLabels: { app: 'kd' } }, template: { metadata: { labels: { app: 'kd' } }, spec: { containers: [{ name: 'httpd', image: 'busybox:1' }] } } },
   } as unknown as Pod, 'kd');
-  const kubeHome = join(dir, 'kube-home');
-  mkdirSync(kubeHome, { recursive: true });
-  const kubectl = ['--server', cp.url, '--token', cp.token, '--certificate-authority', cp.caFile];
   const ages = (s: string) => s.replace(/\b\d+[smhd](\d+[smh])?\b/g, (m) => '#'.repeat(m.length));
-  for (const args of [['describe', 'pod', 'kd-a', '-n', 'kd'], ['describe', 'node', 'kd-node'], ['describe', 'deployment', 'kd-web', '-n', 'kd'], ['describe', 'ns', 'kd']]) {
-    let k: Run | undefined;
-    let f: Run | undefined;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      k = await runProgram('kubectl', [...kubectl, ...args], { HOME: kubeHome, KUBECONFIG: '/dev/null' });
-      f = await flotctl(args);
-      if (ages(k.out) === ages(f.out)) break;
-    }
-    assert.equal(k!.code, 0, `kubectl ${args.join(' ')}: ${k!.err}`);
-    assert.equal(f!.code, 0, f!.err);
-    assert.equal(ages(f!.out), ages(k!.out), `flotctl ${args.join(' ')} differs from kubectl`);
-  }
+  await assertSameAsKubectl([['describe', 'pod', 'kd-a', '-n', 'kd'], ['describe', 'node', 'kd-node'], ['describe', 'deployment', 'kd-web', '-n', 'kd'], ['describe', 'ns', 'kd']], ages);
 });
 
 test('label, annotate, cordon, uncordon and wait change and watch objects as kubectl does', async () => {
