@@ -71,8 +71,6 @@ export class Framework {
   private nextStartNodeIndex = 0;
   private feasible = new Int32Array(0);
   private readonly batch = new Int32Array(BATCH);
-  private lastNodes: readonly NodeInfo[] | undefined;
-  private lastSnapshot: Snapshot | undefined;
   private readonly skippedScores = new Set<string>();
   private readonly skippedFilters = new Set<string>();
   private readonly activeFilters: FilterPlugin[] = [];
@@ -107,19 +105,11 @@ export class Framework {
   }
 
   /**
-   * schedule picks a node for the pod in a snapshot (or among standalone NodeInfos, which it then
-   * puts into a snapshot of its own), or explains why none fits; it never throws for a misfit.
+   * schedule picks a node for the pod in a snapshot (or among standalone NodeInfos, which it puts
+   * into a fresh snapshot for this call: tests), or explains why none fits; it never throws for a misfit.
    */
   schedule(pod: PodInfo, where: Snapshot | readonly NodeInfo[]): ScheduleResult {
-    let snapshot: Snapshot;
-    if (where instanceof Snapshot) snapshot = where;
-    else {
-      if (this.lastNodes !== where || !this.lastSnapshot) {
-        this.lastNodes = where;
-        this.lastSnapshot = Snapshot.from(where);
-      }
-      snapshot = this.lastSnapshot;
-    }
+    const snapshot = where instanceof Snapshot ? where : Snapshot.from(where);
     const nodes = snapshot.nodes();
     const order = snapshot.slots();
     const cols = snapshot.cols;
