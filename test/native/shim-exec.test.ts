@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { kernelFeatures, signalProcess } from '../../runtime/native.js';
@@ -112,7 +112,6 @@ test('bind mounts: read-only and read-write directories, a file, and a source re
   if (!requireRoot(t)) return;
   const b = new TestBundle();
   t.after(() => b.cleanup());
-  const { writeFileSync } = await import('node:fs');
   const data = join(b.dir, 'data');
   mkdirSync(data);
   writeFileSync(join(data, 'in'), 'from-host\n');
@@ -139,7 +138,6 @@ test('mount destinations are resolved inside the rootfs: a symlink to / in the i
   if (!requireRoot(t)) return;
   const b = new TestBundle();
   t.after(() => b.cleanup());
-  const { symlinkSync } = await import('node:fs');
   const name = `flotilla-escape-${process.pid}`;
   symlinkSync('/', join(b.bundle, 'rootfs', 'evil'));
   b.config.mounts.push({ destination: `/evil/${name}`, type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] });

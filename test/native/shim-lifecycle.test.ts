@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { signalProcess } from '../../runtime/native.js';
@@ -91,7 +91,6 @@ test('a missing program fails create with runc\'s message and leaves no shim beh
   await assert.rejects(launchShim({ id: 'bad', bundle: b.bundle, stateDir: b.stateDir(), cgroupDirs: [] }), /chdir to cwd \("\/no\/such\/dir"\) set in config.json failed: No such file or directory/);
   b.write(['sh']);
   const broken = join(b.bundle, 'config.json');
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(broken, '{"root": {"path": "rootfs"},\n "process": {"args": ["sh"],}}');
   await assert.rejects(launchShim({ id: 'bad', bundle: b.bundle, stateDir: b.stateDir(), cgroupDirs: [] }), /^ShimError: config.json: line 2 column 29: expected a string key$/);
 });
@@ -265,7 +264,6 @@ test('HOME comes from the container\'s /etc/passwd when config.json sets none, "
   if (!requireRoot(t)) return;
   const b = new TestBundle();
   t.after(() => b.cleanup());
-  const { mkdirSync, writeFileSync } = await import('node:fs');
   mkdirSync(join(b.bundle, 'rootfs', 'etc'));
   writeFileSync(join(b.bundle, 'rootfs', 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000::/home/u:/bin/sh\n');
   const homeOf = async (uid: number, env: string[]): Promise<string> => {
