@@ -37,20 +37,17 @@ interface Run {
   err: string;
 }
 
-/** flotctl runs bin/flotctl with the test's config and returns its exit code and output. */
-function flotctl(args: string[], opts: { stdin?: string; env?: Record<string, string | undefined> } = {}): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, FLOTILLA_CONFIG: configFile, ...opts.env };
-  delete env.FLOTILLA_DEBUG;
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+/** runProgram runs a program to its end (killed after 20 s) and returns its exit code and output. */
+function runProgram(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: string } = {}): Promise<Run> {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [FLOTCTL, ...args], { env, cwd: dir });
+    const p = spawn(cmd, args, { env: opts.env, cwd: opts.cwd });
     let out = '';
     let err = '';
     p.stdout.on('data', (c) => (out += c));
     p.stderr.on('data', (c) => (err += c));
     const timer = setTimeout(() => {
       p.kill('SIGKILL');
-      rej(new Error(`flotctl ${args.join(' ')} did not finish within 20 s; stdout: ${out} stderr: ${err}`));
+      rej(new Error(`${cmd} ${args.join(' ')} did not finish within 20 s; stdout: ${out} stderr: ${err}`));
     }, 20_000);
     p.on('close', (code) => {
       clearTimeout(timer);
@@ -58,6 +55,14 @@ function flotctl(args: string[], opts: { stdin?: string; env?: Record<string, st
     });
     p.stdin.end(opts.stdin ?? '');
   });
+}
+
+/** flotctl runs bin/flotctl with the test's config and returns its exit code and output. */
+function flotctl(args: string[], opts: { stdin?: string; env?: Record<string, string | undefined> } = {}): Promise<Run> {
+  const env: Record<string, string | undefined> = { ...process.env, FLOTILLA_CONFIG: configFile, ...opts.env };
+  delete env.FLOTILLA_DEBUG;
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return runProgram(process.execPath, [FLOTCTL, ...args], { env, cwd: dir, stdin: opts.stdin });
 }
 
 function write(name: string, text: string): string {
@@ -299,25 +304,6 @@ test('logs of a pod that is not running is the server\'s error; get of several k
   assert.match(namespaces, /^kube-system +Active /m);
 });
 
-/** run runs any program and returns its exit code and output. */
-function runProgram(cmd: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((res, rej) => {
-    const p = spawn(cmd, args, { env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (c) => (out += c));
-    p.stderr.on('data', (c) => (err += c));
-    const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      rej(new Error(`${cmd} ${args.join(' ')} did not finish within 20 s`));
-    }, 20_000);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      res({ code: code ?? -1, out, err });
-    });
-  });
-}
-
 /**
  * assertSameAsKubectl runs each command with the real kubectl (against the test server, no
  * kubeconfig) and with flotctl, and asserts both succeed and print the same text once `ages` has
@@ -331,7 +317,7 @@ async function assertSameAsKubectl(commands: string[][], ages: (s: string) => st
     let k: Run | undefined;
     let f: Run | undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
-      k = await runProgram('kubectl', [...kubectl, ...args], { HOME: kubeHome, KUBECONFIG: '/dev/null' });
+      k = await runProgram('kubectl', [...kubectl, ...args], { env: { ...process.env, HOME: kubeHome, KUBECONFIG: '/dev/null' } });
       f = await flotctl(args);
       if (ages(k.out) === ages(f.out)) break;
     }
