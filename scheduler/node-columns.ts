@@ -25,6 +25,14 @@ export function percentOf(capacity: number): number {
   return capacity > 0 ? 100 / capacity : 0;
 }
 
+/** grown is a copy of `a` with room for `cap` entries, the new ones set to `fill`. */
+function grown<A extends Float64Array | Int32Array | Uint8Array>(a: A, cap: number, fill = 0): A {
+  const b = new (a.constructor as new (length: number) => A)(cap);
+  if (fill !== 0) b.fill(fill, a.length);
+  b.set(a);
+  return b;
+}
+
 /** NodeColumns is the column store of one snapshot. */
 export class NodeColumns {
   allocCpu = new Float64Array(0);
@@ -57,33 +65,22 @@ export class NodeColumns {
 
   private grow(min: number): void {
     const cap = Math.max(16, min, this.flags.length * 2);
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.allocCpu = f64(this.allocCpu);
-    this.allocMemory = f64(this.allocMemory);
-    this.allocPods = f64(this.allocPods);
-    this.reqCpu = f64(this.reqCpu);
-    this.reqMemory = f64(this.reqMemory);
-    this.nonZeroCpu = f64(this.nonZeroCpu);
-    this.nonZeroMemory = f64(this.nonZeroMemory);
-    this.podCount = f64(this.podCount);
-    this.freeCpu = f64(this.freeCpu);
-    this.freeMemory = f64(this.freeMemory);
-    this.freePods = f64(this.freePods);
-    this.pctCpu = f64(this.pctCpu);
-    this.pctMemory = f64(this.pctMemory);
-    const flags = new Uint8Array(cap);
-    flags.set(this.flags);
-    this.flags = flags;
-    const stamp = new Int32Array(cap).fill(-1);
-    stamp.set(this.stamp);
-    this.stamp = stamp;
-    const pos = new Int32Array(cap);
-    pos.set(this.pos);
-    this.pos = pos;
+    this.allocCpu = grown(this.allocCpu, cap);
+    this.allocMemory = grown(this.allocMemory, cap);
+    this.allocPods = grown(this.allocPods, cap);
+    this.reqCpu = grown(this.reqCpu, cap);
+    this.reqMemory = grown(this.reqMemory, cap);
+    this.nonZeroCpu = grown(this.nonZeroCpu, cap);
+    this.nonZeroMemory = grown(this.nonZeroMemory, cap);
+    this.podCount = grown(this.podCount, cap);
+    this.freeCpu = grown(this.freeCpu, cap);
+    this.freeMemory = grown(this.freeMemory, cap);
+    this.freePods = grown(this.freePods, cap);
+    this.pctCpu = grown(this.pctCpu, cap);
+    this.pctMemory = grown(this.pctMemory, cap);
+    this.flags = grown(this.flags, cap);
+    this.stamp = grown(this.stamp, cap, -1);
+    this.pos = grown(this.pos, cap);
   }
 
   /** alloc gives a node a slot and writes its numbers there. */
