@@ -29,8 +29,6 @@ export interface RuntimeOptions {
   podCidr?: string;
   bridge?: string;
   log?: (msg: string) => void;
-  /** lock (default true) makes this process the root's only runtime (`<root>/runtime.pid`). */
-  lock?: boolean;
 }
 
 const CONFIG_FILE = 'runtime-config.json';
@@ -89,10 +87,12 @@ export class FlotillaRuntime {
     this.sandboxes.containers = this.containers;
   }
 
-  /** open loads (or starts) the state under `root`; the pod CIDR is the flag's, else the one last set. */
+  /**
+   * open loads (or starts) the state under `root`; the pod CIDR is the flag's, else the one last set.
+   * The caller claims the root with lockRoot first (openRuntime does).
+   */
   static open(opts: RuntimeOptions): FlotillaRuntime {
     mkdirSync(opts.root, { recursive: true, mode: 0o700 });
-    if (opts.lock !== false) lockRoot(opts.root);
     const log = opts.log ?? ((m: string) => process.stderr.write(`flotilla runtime: ${m}\n`));
     let podCidr = opts.podCidr;
     if (podCidr) parseCidr(podCidr);

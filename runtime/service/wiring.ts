@@ -148,6 +148,6 @@ export async function openRuntime(opts: { root: string; cgroupParent?: string; p
   const images = await openImageStore(opts.root);
   const oci = new OciRuntime({ root: join(opts.root, 'oci'), cgroups });
   const deps: RuntimeDeps = { oci: ociPort(oci), namespaces: namespacePort, cgroups, images: imagePort(images), exec: execPort };
-  const runtime = FlotillaRuntime.open({ ...opts, deps, lock: false });
+  const runtime = FlotillaRuntime.open({ ...opts, deps });
   return { runtime, images };
 }
