@@ -37,9 +37,7 @@ function grown<A extends Float64Array | Int32Array | Uint8Array>(a: A, cap: numb
 export class NodeColumns {
   allocCpu = new Float64Array(0);
   allocMemory = new Float64Array(0);
-  allocPods = new Float64Array(0);
   reqCpu = new Float64Array(0);
-  reqMemory = new Float64Array(0);
   nonZeroCpu = new Float64Array(0);
   nonZeroMemory = new Float64Array(0);
   podCount = new Float64Array(0);
@@ -67,9 +65,7 @@ export class NodeColumns {
     const cap = Math.max(16, min, this.flags.length * 2);
     this.allocCpu = grown(this.allocCpu, cap);
     this.allocMemory = grown(this.allocMemory, cap);
-    this.allocPods = grown(this.allocPods, cap);
     this.reqCpu = grown(this.reqCpu, cap);
-    this.reqMemory = grown(this.reqMemory, cap);
     this.nonZeroCpu = grown(this.nonZeroCpu, cap);
     this.nonZeroMemory = grown(this.nonZeroMemory, cap);
     this.podCount = grown(this.podCount, cap);
@@ -132,9 +128,7 @@ export class NodeColumns {
   write(slot: number, n: NodeInfo): void {
     this.allocCpu[slot] = n.allocCpu;
     this.allocMemory[slot] = n.allocMemory;
-    this.allocPods[slot] = n.allocPods;
     this.reqCpu[slot] = n.reqCpu;
-    this.reqMemory[slot] = n.reqMemory;
     this.nonZeroCpu[slot] = n.nonZeroCpu;
     this.nonZeroMemory[slot] = n.nonZeroMemory;
     this.podCount[slot] = n.podCount;
