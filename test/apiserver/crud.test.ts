@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../../lab/exec.js';
 import { startControlPlane, type ControlPlane } from '../helpers/control-plane.js';
 import { httpApi, podManifest, type HttpApi } from './http.js';
 
@@ -217,17 +218,12 @@ test('objects need their namespace; namespaces delete their contents; built-in o
   const refused = await api.call('POST', '/api/v1/namespaces/temp/pods', podManifest('late'));
   assert.equal(refused.status, 403, 'nothing new in a terminating namespace');
   assert.match(refused.body.message, /being terminated/);
-  const waitFor = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
-    for (const deadline = Date.now() + 10000; !(await ok()); await new Promise((r) => setTimeout(r, 100))) {
-      assert.ok(Date.now() < deadline, `timed out after 10 s waiting for ${what}`);
-    }
-  };
-  await waitFor('the unbound pod to go', async () => (await api.call('GET', '/api/v1/namespaces/temp/pods/p')).status === 404);
+  await waitFor('the unbound pod to go', 10000, async () => (await api.call('GET', '/api/v1/namespaces/temp/pods/p')).status === 404, 100);
   const bound = await api.call('GET', '/api/v1/namespaces/temp/pods/bound');
   assert.ok(bound.body.metadata.deletionTimestamp, 'the bound pod is deleted gracefully, through its node');
   assert.equal((await api.call('GET', '/api/v1/namespaces/temp')).status, 200, 'the namespace waits for its pods');
   assert.equal((await api.call('DELETE', '/api/v1/namespaces/temp/pods/bound?gracePeriodSeconds=0')).status, 200);
-  await waitFor('the namespace to go', async () => (await api.call('GET', '/api/v1/namespaces/temp')).status === 404);
+  await waitFor('the namespace to go', 10000, async () => (await api.call('GET', '/api/v1/namespaces/temp')).status === 404, 100);
   assert.equal((await api.call('POST', '/api/v1/namespaces/temp/pods', podManifest('p'))).status, 404);
   const d = await api.call('DELETE', '/api/v1/namespaces/default');
   assert.equal(d.status, 403);
