@@ -62,12 +62,14 @@ function hasWork(a: PodActions): boolean {
 
 /** Executed says what one round of actions changed: a new sandbox, started containers, anything else. */
 interface Executed {
-  changed: boolean;
   /** Kills, stops or removals happened: the view must be read again in full. */
   other: boolean;
   sandboxId?: string;
   started: { id: string; sandboxId: string }[];
 }
+
+/** changedAnything tells whether a round changed the runtime at all. */
+const changedAnything = (e: Executed): boolean => e.other || e.sandboxId !== undefined || e.started.length > 0;
 
 const isTerminalPhase = (p: PodStatus['phase']) => p === 'Succeeded' || p === 'Failed';
 
@@ -189,7 +191,7 @@ export class PodWorker {
     if (!isTerminalPhase(pod.status?.phase) || observed.containers.some((c) => c.state === 'running')) {
       actions = computePodActions({ pod, observed, livenessFailed: probes.livenessFailed, now, backoff: this.ctx.backoff });
       const done = await this.execute(pod, observed, actions);
-      if (done.changed) {
+      if (changedAnything(done)) {
         // Look again: what was started may have exited already, and that needs its own decision.
         observed = done.other
           ? await this.ctx.view.observe(this.uid)
@@ -235,16 +237,15 @@ export class PodWorker {
         events.record(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${pod.metadata.name}`, name);
       }
     }
-    const none: Executed = { changed, other: changed, started: [] };
-    if (!a.createSandbox && a.startContainers.length === 0 && a.startCreated.length === 0) return none;
+    if (!a.createSandbox && a.startContainers.length === 0 && a.startCreated.length === 0) return { other: changed, started: [] };
     const started = await this.ctx.starts.run(() => this.start(pod, observed, a));
-    return { ...started, changed: changed || started.changed, other: changed };
+    return { ...started, other: changed };
   }
 
   /** start makes the sandbox (when asked) and starts the containers the actions name. */
   private async start(pod: Readonly<Pod>, observed: ObservedPod, a: PodActions): Promise<Executed> {
     const { runtime, events } = this.ctx;
-    const out: Executed = { changed: false, other: false, started: [] };
+    const out: Executed = { other: false, started: [] };
     // The pod may have been deleted while this start waited for its turn.
     if (!this.pod || this.pod.metadata.deletionTimestamp || this.stopped) {
       this.dirty = true;
@@ -260,7 +261,6 @@ export class PodWorker {
       sandboxId = (await runtime.runPodSandbox({ config: sbConfig })).podSandboxId;
       this.ctx.log.debug({ pod: this.name(), ms: Date.now() - t0 }, 'RunPodSandbox');
       out.sandboxId = sandboxId;
-      out.changed = true;
     } else {
       const sb = latestSandbox(observed)!;
       sandboxId = sb.id;
@@ -269,7 +269,6 @@ export class PodWorker {
     for (const id of a.startCreated) {
       await runtime.startContainer({ containerId: id });
       out.started.push({ id, sandboxId });
-      out.changed = true;
     }
     for (const start of a.startContainers) {
       const spec = pod.spec.containers.find((c) => c.name === start.name)!;
@@ -296,7 +295,6 @@ export class PodWorker {
       events.record(pod, 'Normal', 'Started', `Started container ${spec.name}`, spec.name);
       this.ctx.log.debug({ pod: this.name(), container: spec.name, createMs: t2 - t1, startMs: Date.now() - t2 }, 'container started');
       out.started.push({ id: containerId, sandboxId });
-      out.changed = true;
     }
     return out;
   }
