@@ -119,7 +119,7 @@ export class EventRecorder {
   }
 
   /** pump starts writers for queued events: all of them when idle, one while `busy()` says bindings are in flight. */
-  pump(): void {
+  private pump(): void {
     const limit = this.opts.busy?.() ? 1 : this.concurrency;
     while (this.running < limit && this.queue.length > 0) {
       const job = this.queue.shift()!;
