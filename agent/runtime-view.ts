@@ -73,7 +73,7 @@ export class RuntimeView {
     const sandboxes = [...prev.sandboxes];
     if (sandboxId) {
       const st = await this.runtime.podSandboxStatus({ podSandboxId: sandboxId });
-      const o = observedSandbox({ ...st.status, network: st.status.network });
+      const o = observedSandbox(st.status);
       this.sandboxIp.set(sandboxId, o.ip);
       sandboxes.push(o);
     }
