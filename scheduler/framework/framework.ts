@@ -74,7 +74,6 @@ export class Framework {
   private readonly skippedScores = new Set<string>();
   private readonly skippedFilters = new Set<string>();
   private readonly activeFilters: FilterPlugin[] = [];
-  private readonly activeScores: WeightedScore[] = [];
   private failed: Map<string, Status> | undefined;
   private failedCols: NodeColumns | undefined;
   /** reject records a node a filter turned down, for the failure summary; made once, not per cycle. */
@@ -184,14 +183,11 @@ export class Framework {
     for (const p of this.preScores) if (p.preScore(state, pod, cols, feasible, found).code === 'Skip') skippedScores.add(p.name);
     if (this.total.length < found) this.total = new Float64Array(n);
     const total = this.total;
-    const active = this.activeScores;
-    active.length = 0;
-    for (const ws of this.scores) if (!skippedScores.has(ws.plugin.name)) active.push(ws);
     // Each plugin adds its weighted, normalised scores to the total, in one pass when it can
     // (addWeighted), else through its own buffer; then one pass finds the best total and its ties.
     total.fill(0, 0, found);
-    for (let p = 0; p < active.length; p++) {
-      const ws = active[p]!;
+    for (const ws of this.scores) {
+      if (skippedScores.has(ws.plugin.name)) continue;
       const w = ws.weight;
       if (ws.plugin.addWeighted) {
         ws.plugin.addWeighted(state, pod, cols, feasible, found, w, total);
