@@ -76,6 +76,20 @@ export const hardlink = (name: string, linkname: string): TarWriterEntry => ({ n
 /** whiteout makes the `.wh.NAME` entry that deletes NAME of a lower layer. */
 export const whiteout = (dirName: string, hidden: string): TarWriterEntry => file(`${dirName ? `${dirName}/` : ''}.wh.${hidden}`, '');
 
+/**
+ * otherStoreArgs are the `node` arguments of a second process on the same store (as `flotilla runtime
+ * import` beside a running runtime): it opens the ImageStore at root as `s`, then runs body.
+ */
+export function otherStoreArgs(root: string, body: string): string[] {
+  const mod = new URL('../../runtime/images/image-store.js', import.meta.url).href;
+  return ['--input-type=module', '-e', `
+    const { ImageStore } = await import(${JSON.stringify(mod)});
+    const s = new ImageStore(${JSON.stringify(root)});
+    await s.init();
+    ${body}
+  `];
+}
+
 /** dockerSaveTar lays an image out as `docker save` does: manifest.json, <id>.json config, <n>/layer.tar. */
 export function dockerSaveTar(image: TestImage, repoTags: string[]): Buffer {
   const configName = `${image.imageId.slice(7)}.json`;

@@ -10,7 +10,7 @@ import { chainIds, sha256Digest } from '../../runtime/images/oci.js';
 import { gzipSync } from 'node:zlib';
 import { readTar, writeTar, type TarWriterEntry } from '../../runtime/images/tar.js';
 import { requireRoot } from '../helpers/root.js';
-import { dir, dockerSaveTar, file, listTree, makeImage, makeIndex, ociLayoutEntries, symlink, tempDir, whiteout } from './fixtures.js';
+import { dir, dockerSaveTar, file, listTree, makeImage, makeIndex, ociLayoutEntries, otherStoreArgs, symlink, tempDir, whiteout } from './fixtures.js';
 
 const EMPTY_STORE = ['blobs', 'blobs/sha256', 'images', 'l', 'layers', 'leases', 'tmp'];
 
@@ -207,13 +207,10 @@ test('a second process on the same store is seen at once (runtime import beside 
   assert.deepEqual(daemon.list(), []);
   const tarball = path.join(work, 'bb.tar');
   await buildBusyboxImage(tarball, { tag: 'localhost:5000/bb:v1' });
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
-    const { ImageStore } = await import(${JSON.stringify(new URL('../../runtime/images/image-store.js', import.meta.url).href)});
-    const s = new ImageStore(${JSON.stringify(root)});
-    await s.init();
+  const out = execFileSync(process.execPath, otherStoreArgs(root, `
     const [r] = await s.importFile(${JSON.stringify(tarball)});
     console.log(r.id);
-  `], { encoding: 'utf8' }).trim();
+  `), { encoding: 'utf8' }).trim();
   assert.equal(daemon.status('localhost:5000/bb:v1')?.id, out, 'the running store sees the image the other process imported');
   await daemon.remove('localhost:5000/bb:v1');
   assert.deepEqual(await listTree(root), EMPTY_STORE);

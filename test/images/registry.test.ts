@@ -13,7 +13,7 @@ import { sha256Digest } from '../../runtime/images/oci.js';
 import { parseChallenge } from '../../runtime/images/registry-client.js';
 import { pushImage, pushManifest, registryBlobFile, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { requireCommand, requireRoot } from '../helpers/root.js';
-import { dir, file, listTree, makeImage, makeIndex, tempDir, type TestImage } from './fixtures.js';
+import { dir, file, listTree, makeImage, makeIndex, otherStoreArgs, tempDir, type TestImage } from './fixtures.js';
 
 const run = promisify(execFile);
 const EMPTY_STORE = ['blobs', 'blobs/sha256', 'images', 'l', 'layers', 'leases', 'tmp'];
@@ -240,12 +240,9 @@ test('HTTPS is tried first: a loopback registry with a trusted certificate is pu
   assert.equal(srv.requests.length, 0, 'no request got through without trust');
 
   // a runtime that trusts it (NODE_EXTRA_CA_CERTS, read at start) pulls over TLS
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `
-    const { ImageStore } = await import(${JSON.stringify(new URL('../../runtime/images/image-store.js', import.meta.url).href)});
-    const s = new ImageStore(${JSON.stringify(root)});
-    await s.init();
+  const { stdout } = await run(process.execPath, otherStoreArgs(root, `
     console.log((await s.pull(${JSON.stringify(`${srv.host}/private/app:v1`)})).id);
-  `], { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: cert }, timeout: 60_000 });
+  `), { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: cert }, timeout: 60_000 });
   assert.equal(stdout.trim(), img.imageId);
   assert.ok(srv.requests.includes(`/v2/private/app/blobs/${img.layers[0]!.desc.digest}`), 'the layer came over TLS');
   assert.equal(store.status(`${srv.host}/private/app:v1`)?.id, img.imageId);
