@@ -8,10 +8,10 @@ import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import { type CycleState, MAX_NODE_SCORE, type ScorePlugin } from '../framework/types.js';
 
-/** sharePercent is the part of a resource in use after placing, in percent, at most 100 (100 without capacity); `pct` is percentOf(capacity). */
-function sharePercent(requested: number, capacity: number, pct: number): number {
+/** sharePercent is the part of a resource in use after placing, in percent (× percentOf, as the batch path), at most 100 (100 without capacity). */
+function sharePercent(requested: number, capacity: number): number {
   if (capacity <= 0) return MAX_NODE_SCORE;
-  return Math.min(MAX_NODE_SCORE, requested * pct);
+  return Math.min(MAX_NODE_SCORE, requested * percentOf(capacity));
 }
 
 /** balanced is the score from the two shares in percent: 100 minus their standard deviation (|cpu − memory| / 2). */
@@ -21,8 +21,8 @@ function balanced(cpu: number, mem: number): number {
 
 /** balancedScore is the pure score of a node for a pod, 0..100. */
 export function balancedScore(pod: PodInfo, node: NodeInfo): number {
-  const cpu = sharePercent(node.nonZeroCpu + pod.nonZeroCpu, node.allocCpu, percentOf(node.allocCpu));
-  const mem = sharePercent(node.nonZeroMemory + pod.nonZeroMemory, node.allocMemory, percentOf(node.allocMemory));
+  const cpu = sharePercent(node.nonZeroCpu + pod.nonZeroCpu, node.allocCpu);
+  const mem = sharePercent(node.nonZeroMemory + pod.nonZeroMemory, node.allocMemory);
   return balanced(cpu, mem);
 }
 

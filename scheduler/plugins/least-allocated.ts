@@ -10,12 +10,12 @@ import type { CycleState, ScorePlugin } from '../framework/types.js';
 
 /**
  * leastRequested is the score of one resource: the free share after placing, in percent, rounded
- * down; 0 when it would not fit. `pct` is percentOf(capacity), so that the batch path (which keeps
- * it in a column) and this one compute the very same number.
+ * down; 0 when it would not fit. It multiplies by percentOf(capacity), so that the batch path
+ * (which keeps that in a column) and this one compute the very same number.
  */
-export function leastRequested(requested: number, capacity: number, pct = percentOf(capacity)): number {
+export function leastRequested(requested: number, capacity: number): number {
   if (capacity <= 0 || requested > capacity) return 0;
-  return Math.floor((capacity - requested) * pct);
+  return Math.floor((capacity - requested) * percentOf(capacity));
 }
 
 /** leastAllocatedScore is the pure score: the mean of cpu's and memory's leastRequested. */
