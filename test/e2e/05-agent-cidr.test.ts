@@ -5,24 +5,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startAgent, type RunningAgent } from '../../agent/agent.js';
 import { silentLogger } from '../../agent/logger.js';
 import { ApiClient } from '../../api/client.js';
 import type { Node, Pod } from '../../api/types.js';
-import { removeCgroupTree, unmountUnder } from '../../lab/cleanup.js';
 import { isAlive, stopProcess } from '../../lab/exec.js';
 import { RuntimeClient } from '../../runtime/client.js';
-import { buildBusyboxImage } from '../../runtime/images/example-image.js';
 import { startControlPlane } from '../helpers/control-plane.js';
 import { requireRoot } from '../helpers/root.js';
-import { busyboxPod, getPod, waitFor } from './05-agent-harness.js';
-
-const BIN = fileURLToPath(new URL('../../../bin/flotilla', import.meta.url));
+import { busyboxPod, getPod, importBusybox, removeNodeLeftovers, waitFor } from './05-agent-harness.js';
 
 test('startAgent starts the runtime, waits for the Node\'s pod CIDR, then runs pods in it', async (t) => {
   if (!requireRoot(t)) return;
@@ -50,19 +44,11 @@ test('startAgent starts the runtime, waits for the Node\'s pod CIDR, then runs p
     await stopProcess(runtimePid, 5000);
     client?.close();
     await cp.stop();
-    try {
-      execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
-    } catch {
-      // no bridge was made
-    }
-    await unmountUnder(root);
-    await removeCgroupTree(cgroupName).catch(() => {});
+    await removeNodeLeftovers(bridge, root, cgroupName);
     rmSync(root, { recursive: true, force: true });
   });
 
-  const image = path.join(root, 'busybox.tar');
-  await buildBusyboxImage(image, { tag: 'busybox:latest' });
-  execFileSync(process.execPath, [BIN, 'runtime', 'import', image, '--root-dir', path.join(root, 'runtime')], { stdio: 'pipe' });
+  await importBusybox(root);
 
   agent = await startAgent({
     server: cp.url, token: cp.token, caPem: cp.caPem, nodeName: 'flotilla-e5cidr', rootDir: root,

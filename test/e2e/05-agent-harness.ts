@@ -68,6 +68,28 @@ export function busyboxPod(name: string, nodeName: string, script: string, extra
   };
 }
 
+/** importBusybox builds the example busybox image and imports it with `flotilla runtime import` into `<rootDir>/runtime`. */
+export async function importBusybox(rootDir: string): Promise<void> {
+  const image = path.join(rootDir, 'busybox.tar');
+  await buildBusyboxImage(image, { tag: 'busybox:latest' });
+  try {
+    execFileSync(process.execPath, [BIN, 'runtime', 'import', image, '--root-dir', path.join(rootDir, 'runtime')], { stdio: 'pipe' });
+  } catch (e) {
+    throw new Error(`flotilla runtime import failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim()}`);
+  }
+}
+
+/** removeNodeLeftovers deletes what a test node's runtime made on the host: its bridge, the mounts under rootDir, its cgroup tree. */
+export async function removeNodeLeftovers(bridge: string, rootDir: string, cgroupName: string): Promise<void> {
+  try {
+    execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+  } catch {
+    // no bridge was made
+  }
+  await unmountUnder(rootDir);
+  await removeCgroupTree(cgroupName).catch(() => {});
+}
+
 function waitExit(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
   return new Promise((r) => p.once('exit', () => r()));
@@ -124,13 +146,7 @@ export async function startAgentNode(tag: string, opts: { env?: NodeJS.ProcessEn
       }
     }
     for (const f of cleanups.reverse()) await Promise.resolve(f()).catch(() => {});
-    try {
-      execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
-    } catch {
-      // no bridge was made
-    }
-    await unmountUnder(rootDir);
-    await removeCgroupTree(cgroupParent.slice(1)).catch(() => {});
+    await removeNodeLeftovers(bridge, rootDir, cgroupParent.slice(1));
     logStream.end();
     if (!process.env.FLOTILLA_KEEP_E2E) rmSync(rootDir, { recursive: true, force: true });
   };
@@ -141,13 +157,7 @@ export async function startAgentNode(tag: string, opts: { env?: NodeJS.ProcessEn
     client = new ApiClient({ server: cp.url, token: cp.token, ca: cp.caPem });
     cleanups.push(() => client!.close());
 
-    const image = path.join(rootDir, 'busybox.tar');
-    await buildBusyboxImage(image, { tag: 'busybox:latest' });
-    try {
-      execFileSync(process.execPath, [BIN, 'runtime', 'import', image, '--root-dir', path.join(rootDir, 'runtime')], { stdio: 'pipe' });
-    } catch (e) {
-      throw new Error(`flotilla runtime import failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim()}`);
-    }
+    await importBusybox(rootDir);
 
     const rtLog = createWriteStream(path.join(rootDir, 'runtime.log'));
     runtimeProc = spawn(process.execPath, [BIN, 'runtime', '--socket', socket, '--root-dir', path.join(rootDir, 'runtime'), '--cgroup-parent', cgroupParent, '--bridge', bridge], { stdio: ['ignore', 'pipe', 'pipe'] });
