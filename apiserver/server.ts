@@ -13,6 +13,7 @@ import { parse as parseQuery } from 'node:querystring';
 import { pino, type Logger } from 'pino';
 import { Etcd3 } from 'etcd3';
 import { RESOURCES } from '../api/resources.js';
+import { compileValidators } from '../api/validation.js';
 import { ApiError, NotFoundError, statusFromError } from '../api/errors.js';
 import { Authenticator, ensureAdminToken, UNAUTHENTICATED_PATHS } from './auth.js';
 import { ensureTls } from './certs.js';
@@ -176,6 +177,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     address = `${urlHost}:${actual}`;
     const url = `https://${address}`;
     log.info({ url, dataDir: opts.dataDir }, 'API server listening');
+    // Off the request path: the first pod create would otherwise wait for ajv to compile the Pod schema.
+    compileValidators().catch((err) => log.error({ err }, 'compiling the object schemas failed'));
     const finalizer = new NamespaceFinalizer(ctx);
     ctx.finalizeNamespace = (name) => finalizer.kick(name);
     await finalizer.resume();
