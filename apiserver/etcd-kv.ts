@@ -61,6 +61,21 @@ export class EtcdKv {
     return decodeTxn(await this.call(TXN, encodeTxn(key, compare, op)));
   }
 
+  /**
+   * stream opens a long-lived gRPC call (a Watch) on the shared session and leaves writing and
+   * reading it to the caller; like a call in flight, it keeps the session referenced until it closes.
+   */
+  stream(path: string): ClientHttp2Stream {
+    if (this.closed) throw new EtcdCallError('the etcd client is closed', UNAVAILABLE);
+    const session = this.connected();
+    const stream = session.request(callHeaders(path));
+    if (this.inflight++ === 0) session.ref();
+    stream.once('close', () => {
+      if (--this.inflight === 0) this.session?.unref();
+    });
+    return stream;
+  }
+
   /** close ends the session; calls in flight fail. */
   close(): void {
     this.closed = true;

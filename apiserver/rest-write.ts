@@ -13,7 +13,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../ap
 import { type ApiContext, checkIdentity, checkTypeMeta } from './context.js';
 import { decideDelete, removableAfterUpdate, type DeleteOptions } from './deletion.js';
 import { nowRfc3339, podSpecUpdateCauses, prepareForCreate, prepareForStatusUpdate, prepareForUpdate } from './strategy.js';
-import type { Stored } from './storage.js';
+import { decodeStored, objectKey, type Stored } from './storage.js';
 import { BUILTIN_NAMESPACES } from './namespaces.js';
 import type { PatchType } from './request.js';
 
@@ -66,6 +66,16 @@ async function mustGet(ctx: ApiContext, r: ResourceInfo, namespace: string | und
   return cur;
 }
 
+/**
+ * recentAt is the watch hub's newest value of an object when it is at `revision` (what a writer
+ * that read it from a watch sends), sparing the etcd read; a stale one just loses the CAS.
+ */
+function recentAt(ctx: ApiContext, r: ResourceInfo, namespace: string | undefined, name: string, revision: string): Stored | undefined {
+  const recent = ctx.hub.hub(r).recent(objectKey(r, namespace, name));
+  if (!recent || recent.modRevision !== revision) return undefined;
+  return { obj: decodeStored(recent.value, recent.modRevision), modRevision: recent.modRevision };
+}
+
 function sameStored(a: KubeObject, b: KubeObject): boolean {
   const strip = (o: KubeObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
   return strip(a) === strip(b);
@@ -73,9 +83,10 @@ function sameStored(a: KubeObject, b: KubeObject): boolean {
 
 /**
  * writeOver turns `next` into what is stored over `cur` (main resource or status) and writes it with
- * CAS; returns undefined on a lost race so the caller may retry.
+ * CAS; returns undefined on a lost race so the caller may retry. A `cur` not read from etcd
+ * (`confirmed` false) may be stale, so a no-change write is not answered from it: undefined too.
  */
-async function writeOver(ctx: ApiContext, r: ResourceInfo, cur: Stored, next: KubeObject, sub: 'status' | undefined): Promise<KubeObject | undefined> {
+async function writeOver(ctx: ApiContext, r: ResourceInfo, cur: Stored, next: KubeObject, sub: 'status' | undefined, confirmed = true): Promise<KubeObject | undefined> {
   let out: KubeObject;
   if (sub === 'status') {
     out = prepareForStatusUpdate(next as any, cur.obj as any);
@@ -89,7 +100,7 @@ async function writeOver(ctx: ApiContext, r: ResourceInfo, cur: Stored, next: Ku
     }
   }
   validate(r, out);
-  if (sameStored(out, cur.obj)) return cur.obj;
+  if (sameStored(out, cur.obj)) return confirmed ? cur.obj : undefined;
   if (removableAfterUpdate(out)) {
     const rev = await ctx.storage.delete(r, out.metadata.namespace, out.metadata.name!, cur.modRevision);
     if (rev === undefined) return undefined;
@@ -108,11 +119,13 @@ export async function updateObject(ctx: ApiContext, r: ResourceInfo, namespace: 
   const wanted = obj.metadata.resourceVersion;
   if (wanted !== undefined && !/^\d+$/.test(String(wanted))) throw new BadRequestError(`metadata.resourceVersion "${String(wanted)}" is not a valid resource version`);
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    const cur = await mustGet(ctx, r, namespace, name);
+    const cached = attempt === 0 && wanted ? recentAt(ctx, r, namespace, name, wanted) : undefined;
+    const cur = cached ?? (await mustGet(ctx, r, namespace, name));
     if (wanted !== undefined && wanted !== '' && wanted !== cur.modRevision) throw conflict(r, name);
-    const written = await writeOver(ctx, r, cur, structuredClone(obj), sub);
+    const written = await writeOver(ctx, r, cur, structuredClone(obj), sub, !cached);
     if (written) return written;
-    if (wanted) throw conflict(r, name);
+    // A lost CAS on the hub's value is decided again on what etcd says.
+    if (wanted && !cached) throw conflict(r, name);
   }
   throw conflict(r, name);
 }

@@ -13,6 +13,7 @@ import { parse as parseQuery } from 'node:querystring';
 import { pino, type Logger } from 'pino';
 import { Etcd3 } from 'etcd3';
 import { RESOURCES } from '../api/resources.js';
+import { compileValidators } from '../api/validation.js';
 import { ApiError, NotFoundError, statusFromError } from '../api/errors.js';
 import { Authenticator, ensureAdminToken, UNAUTHENTICATED_PATHS } from './auth.js';
 import { ensureTls } from './certs.js';
@@ -117,16 +118,6 @@ function buildHandler(ctx: ApiContext, auth: Authenticator, log: Logger, serverA
   };
 }
 
-/** cappedBackoff is an exponential backoff (first, doubling, at most max ms) for etcd3's watch reconnects, whose default waits up to 30 s. */
-interface Backoff {
-  duration: number;
-  next(): Backoff;
-}
-function cappedBackoff(first: number, max: number): Backoff {
-  const at = (d: number): Backoff => ({ duration: d, next: () => at(Math.min(d * 2, max)) });
-  return at(first);
-}
-
 /** startApiServer starts the API server and resolves once it accepts HTTPS requests. */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { host, port } = parseListen(opts.listen ?? '127.0.0.1:6443');
@@ -141,16 +132,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     endpoints = ownEtcd.endpoints;
     log.info({ endpoints, pid: ownEtcd.pid }, 'started own etcd');
   }
-  // gRPC's default 4 MiB receive cap would make any list of a few thousand pods fail.
-  const etcd = new Etcd3({
-    hosts: endpoints,
-    dialTimeout: 5000,
-    grpcOptions: { 'grpc.max_receive_message_length': -1 },
-    faultHandling: { watchBackoff: cappedBackoff(100, 2000) },
-  });
+  // etcd3 only compacts; reads, writes and watches go through EtcdKv.
+  const etcd = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
   const kv = new EtcdKv(endpoints);
   const storage = new Storage(kv);
-  const hub = new WatchHub(etcd, storage);
+  const hub = new WatchHub(storage);
   const namespaces = new NamespaceCache(storage);
   let server: Server | undefined;
   const sockets = new Set<Socket>();
@@ -176,6 +162,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     address = `${urlHost}:${actual}`;
     const url = `https://${address}`;
     log.info({ url, dataDir: opts.dataDir }, 'API server listening');
+    // Off the request path: the first pod create would otherwise wait for ajv to compile the Pod schema.
+    compileValidators().catch((err) => log.error({ err }, 'compiling the object schemas failed'));
     const finalizer = new NamespaceFinalizer(ctx);
     ctx.finalizeNamespace = (name) => finalizer.kick(name);
     await finalizer.resume();

@@ -5,10 +5,12 @@
  * missed or repeated. A revision older than the buffer is served by a dedicated etcd watcher
  * from that revision (etcd replays history, or reports it compacted).
  */
-import type { Etcd3, Watcher } from 'etcd3';
 import type { ResourceInfo } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
+import { ServiceUnavailableError } from '../api/errors.js';
 import { decodeStored, jsonWithResourceVersion, resourcePrefix, type Storage } from './storage.js';
+import { EtcdWatch } from './etcd-watch.js';
+import type { WatchedEvent } from './etcd-wire.js';
 
 /** ChangeEvent is one stored change: the object after (put) or before (delete), and the one before it, decoded on first use. */
 export interface ChangeEvent {
@@ -73,18 +75,18 @@ class LazyEvent implements ChangeEvent {
   }
 }
 
-function toEvents(res: { events: { type: string | number; kv: any; prev_kv?: any }[] }): LazyEvent[] {
+function toEvents(events: WatchedEvent[]): LazyEvent[] {
   const out: LazyEvent[] = [];
-  for (const ev of res.events) {
+  for (const ev of events) {
     const kv = ev.kv;
-    const revision = Number(kv.mod_revision);
+    const revision = Number(kv.modRevision);
     const key = kv.key.toString('utf8');
-    const prev = ev.prev_kv && ev.prev_kv.value?.length ? (ev.prev_kv as { value: Buffer; mod_revision: string }) : undefined;
-    if (ev.type === 'Delete' || ev.type === 1) {
+    const prev = ev.prevKv && ev.prevKv.value.length ? ev.prevKv : undefined;
+    if (ev.type === 'delete') {
       if (!prev) continue;
-      out.push(new LazyEvent('delete', revision, key, false, prev.value, String(revision), prev.value, prev.mod_revision));
+      out.push(new LazyEvent('delete', revision, key, false, prev.value, String(revision), prev.value, prev.modRevision));
     } else {
-      out.push(new LazyEvent('put', revision, key, kv.create_revision === kv.mod_revision, kv.value, kv.mod_revision, prev?.value, prev?.mod_revision));
+      out.push(new LazyEvent('put', revision, key, kv.createRevision === kv.modRevision, kv.value, kv.modRevision, prev?.value, prev?.modRevision));
     }
   }
   return out;
@@ -100,24 +102,22 @@ export class ResourceHub {
   /** The newest value of every key that changed since the hub started (deleted keys dropped). */
   private readonly latest = new Map<string, RecentValue>();
   private readonly subs = new Set<Subscriber>();
-  private watcher?: Watcher;
+  private watcher?: EtcdWatch;
   private closed = false;
 
-  constructor(private readonly etcd: Etcd3, private readonly storage: Storage, readonly resource: ResourceInfo, fromRevision: number) {
+  constructor(private readonly storage: Storage, readonly resource: ResourceInfo, fromRevision: number) {
     this.startRevision = fromRevision;
     this.lastRevision = fromRevision;
   }
 
   /** start opens the etcd watcher from the revision after the one the hub was made at. */
   async start(): Promise<void> {
-    this.watcher = await this.etcd
-      .watch()
-      .prefix(resourcePrefix(this.resource))
-      .withPreviousKV()
-      .startRevision(String(this.startRevision + 1))
-      .create();
-    this.watcher.on('data', (res) => this.dispatch(toEvents(res as any)));
-    this.watcher.on('error', (err) => void this.restart(err.message));
+    this.watcher = await EtcdWatch.open(this.storage.kv, {
+      prefix: resourcePrefix(this.resource),
+      startRevision: this.startRevision + 1,
+      onEvents: (events) => this.dispatch(toEvents(events)),
+      onEnd: (err) => void this.restart(err.message),
+    });
   }
 
   /**
@@ -192,8 +192,7 @@ export class ResourceHub {
     this.closed = true;
     for (const s of [...this.subs]) s.end('server shutting down', false);
     this.subs.clear();
-    // etcd3's cancel waits for etcd's answer; on a sick connection do not wait for ever.
-    await Promise.race([this.watcher?.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    this.watcher?.cancel();
   }
 }
 
@@ -201,12 +200,12 @@ export class ResourceHub {
 export class WatchHub {
   private readonly hubs = new Map<string, ResourceHub>();
 
-  constructor(private readonly etcd: Etcd3, private readonly storage: Storage) {}
+  constructor(private readonly storage: Storage) {}
 
   /** start opens a hub for every resource, all from the same revision. */
   async start(resources: readonly ResourceInfo[], fromRevision: number): Promise<void> {
     for (const r of resources) {
-      const hub = new ResourceHub(this.etcd, this.storage, r, fromRevision);
+      const hub = new ResourceHub(this.storage, r, fromRevision);
       this.hubs.set(r.plural, hub);
       await hub.start();
     }
@@ -227,24 +226,27 @@ export class WatchHub {
     const hub = this.hub(r);
     if (hub.covers(revision)) return hub.subscribe(revision, sub);
     let last = revision;
-    const watcher = await this.etcd.watch().prefix(resourcePrefix(r)).withPreviousKV().startRevision(String(revision + 1)).create();
-    let done = false;
-    watcher.on('data', (res) => {
-      for (const e of toEvents(res as any)) {
-        if (e.revision <= last) continue;
-        last = e.revision;
-        sub.event(e);
-      }
-    });
-    watcher.on('error', (err) => {
-      if (done) return;
-      done = true;
-      sub.end(err.message, /compacted/.test(err.message));
-    });
-    return () => {
-      done = true;
-      void watcher.cancel().catch(() => undefined);
-    };
+    let watcher: EtcdWatch;
+    try {
+      watcher = await EtcdWatch.open(this.storage.kv, {
+      prefix: resourcePrefix(r),
+      startRevision: revision + 1,
+      onEvents: (events) => {
+        for (const e of toEvents(events)) {
+          if (e.revision <= last) continue;
+          last = e.revision;
+          sub.event(e);
+        }
+      },
+      onEnd: (err) => sub.end(err.message, /compacted/.test(err.message)),
+      });
+    } catch (err) {
+      const message = (err as Error).message;
+      if (!/compacted/.test(message)) throw new ServiceUnavailableError(`etcd: ${message}`, { cause: err });
+      sub.end(message, true);
+      return () => {};
+    }
+    return () => watcher.cancel();
   }
 
   /** close ends every hub. */
