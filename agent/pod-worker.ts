@@ -14,6 +14,7 @@ import { containerConfig, podLogDirectory, sandboxConfig } from './container-con
 import { AgentError } from './errors.js';
 import type { EventRecorder } from './events.js';
 import type { ImagePuller } from './image-puller.js';
+import type { InFlight } from './in-flight.js';
 import type { AgentLogger } from './logger.js';
 import { latestSandbox, type ObservedPod } from './observed-pod.js';
 import { computePodActions, type PodActions } from './pod-actions.js';
@@ -33,6 +34,8 @@ export interface WorkerContext {
   log: AgentLogger;
   /** Bounds how many pods create sandboxes and containers at once. */
   starts: StartLimiter;
+  /** Status writes under way (events yield to them). */
+  statusWrites: InFlight;
   rootDir: string;
   cgroupParent?: string;
   backoff: BackoffPolicy;
@@ -355,7 +358,8 @@ export class PodWorker {
       try {
         const t0 = Date.now();
         this.writing = stableJson(status);
-        const written = await this.ctx.client.updateStatus<Pod>('pods', { ...pod, status } as Pod).finally(() => (this.writing = ''));
+        const update = { ...pod, status } as Pod;
+        const written = await this.ctx.statusWrites.track(() => this.ctx.client.updateStatus<Pod>('pods', update)).finally(() => (this.writing = ''));
         this.ctx.log.debug({ pod: this.name(), phase: status.phase, ms: Date.now() - t0 }, 'status written');
         this.lastWritten = stableJson(written.status ?? {});
         if (this.pod && (Number(this.pod.metadata.resourceVersion) || 0) < (Number(written.metadata.resourceVersion) || 0)) {
