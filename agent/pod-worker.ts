@@ -18,7 +18,7 @@ import type { InFlight } from './in-flight.js';
 import type { AgentLogger } from './logger.js';
 import { latestSandbox, type ObservedPod } from './observed-pod.js';
 import { computePodActions, type PodActions } from './pod-actions.js';
-import { computePodStatus, stableJson, statusChanged, type WaitingReason } from './pod-status.js';
+import { computePodStatus, stableJson, type WaitingReason } from './pod-status.js';
 import type { ProbeManager } from './probes/prober.js';
 import { isNotFound, type ObservedPodWithPrint, type RuntimeView } from './runtime-view.js';
 import type { StartLimiter } from './start-limiter.js';
@@ -351,13 +351,15 @@ export class PodWorker {
     let pod = this.pod;
     for (let attempt = 0; pod && !pod.metadata.deletionTimestamp; attempt++) {
       const status = computePodStatus({ ...input, pod, now: Date.now() });
-      if (!statusChanged(pod.status, status)) {
-        this.lastWritten = stableJson(pod.status ?? {});
+      const current = stableJson(pod.status ?? {});
+      const next = stableJson(status);
+      if (current === next) {
+        this.lastWritten = current;
         return;
       }
       try {
         const t0 = Date.now();
-        this.writing = stableJson(status);
+        this.writing = next;
         const update = { ...pod, status } as Pod;
         const written = await this.ctx.statusWrites.track(() => this.ctx.client.updateStatus<Pod>('pods', update)).finally(() => (this.writing = ''));
         this.ctx.log.debug({ pod: this.name(), phase: status.phase, ms: Date.now() - t0 }, 'status written');
