@@ -121,12 +121,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     cleanups.push(() => runtime.close());
     const version = await runtime.version({});
     await warmUpRuntime(runtime, rootDir);
-    // Events wait while pods start or statuses are written (see events.ts).
-    const starts = new StartLimiter(opts.maxConcurrentStarts ?? 4);
-    const statusWrites = new InFlight();
+    // Events wait while pods are being started or their statuses written (see events.ts).
+    const urgentCalls = new InFlight();
     const events = new EventRecorder(client, {
       host: nodeName,
-      busy: () => starts.busy || statusWrites.count > 0,
+      busy: () => urgentCalls.count > 0,
       onError: (e) => log.debug({ err: (e as Error).message }, 'event not recorded'),
     });
     cleanups.push(() => events.close());
@@ -166,7 +165,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const workers: PodWorkers = new PodWorkers({
       runtime, view, client, probes, events, log, rootDir,
       images: new ImagePuller(runtime),
-      starts, statusWrites,
+      starts: new StartLimiter(opts.maxConcurrentStarts ?? 4),
+      urgentCalls,
       cgroupParent: opts.cgroupParent,
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
       hostIP: () => address,

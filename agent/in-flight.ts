@@ -1,4 +1,4 @@
-/** Counts operations under way, so that less urgent work can yield to them (events to status writes). */
+/** Counts operations under way, so that less urgent work can yield to them (events to pod starts and status writes). */
 
 /** InFlight counts the operations run through it that have not finished yet. */
 export class InFlight {

@@ -34,8 +34,8 @@ export interface WorkerContext {
   log: AgentLogger;
   /** Bounds how many pods create sandboxes and containers at once. */
   starts: StartLimiter;
-  /** Status writes under way (events yield to them). */
-  statusWrites: InFlight;
+  /** Runtime start calls and status writes under way: events wait for them (see events.ts). */
+  urgentCalls: InFlight;
   rootDir: string;
   cgroupParent?: string;
   backoff: BackoffPolicy;
@@ -175,6 +175,11 @@ export class PodWorker {
     this.running = false;
   }
 
+  /** urgent runs one step of a pod start or a status write, which events give way to. */
+  private urgent<T>(fn: () => Promise<T>): Promise<T> {
+    return this.ctx.urgentCalls.track(fn);
+  }
+
   private name(): string {
     const p = this.lastKnown;
     return p ? `${p.metadata.namespace}/${p.metadata.name}` : this.uid;
@@ -198,7 +203,7 @@ export class PodWorker {
         // Look again: what was started may have exited already, and that needs its own decision.
         observed = done.other
           ? await this.ctx.view.observe(this.uid)
-          : await this.ctx.view.afterStart(observed, done.sandboxId, done.started);
+          : await this.urgent(() => this.ctx.view.afterStart(observed, done.sandboxId, done.started));
         actions = computePodActions({ pod, observed, livenessFailed: this.ctx.probes.results(this.uid).livenessFailed, now: Date.now(), backoff: this.ctx.backoff });
         if (hasWork(actions)) this.dirty = true;
       }
@@ -261,7 +266,7 @@ export class PodWorker {
     if (a.createSandbox) {
       sbConfig = sandboxConfig(pod, a.createSandbox.attempt, { rootDir: this.ctx.rootDir, cgroupParent: this.ctx.cgroupParent });
       await mkdir(sbConfig.logDirectory!, { recursive: true });
-      sandboxId = (await runtime.runPodSandbox({ config: sbConfig })).podSandboxId;
+      sandboxId = (await this.urgent(() => runtime.runPodSandbox({ config: sbConfig }))).podSandboxId;
       this.ctx.log.debug({ pod: this.name(), ms: Date.now() - t0 }, 'RunPodSandbox');
       out.sandboxId = sandboxId;
     } else {
@@ -270,7 +275,7 @@ export class PodWorker {
       sbConfig = sandboxConfig(pod, sb.attempt, { rootDir: this.ctx.rootDir, cgroupParent: this.ctx.cgroupParent });
     }
     for (const id of a.startCreated) {
-      await runtime.startContainer({ containerId: id });
+      await this.urgent(() => runtime.startContainer({ containerId: id }));
       out.started.push({ id, sandboxId });
     }
     for (const start of a.startContainers) {
@@ -291,10 +296,10 @@ export class PodWorker {
       await mkdir(path.join(sbConfig.logDirectory!, spec.name), { recursive: true });
       const cfg = containerConfig(pod, spec, start.attempt, start.restartDelayMs);
       const t1 = Date.now();
-      const { containerId } = await runtime.createContainer({ podSandboxId: sandboxId, config: cfg, sandboxConfig: sbConfig });
+      const { containerId } = await this.urgent(() => runtime.createContainer({ podSandboxId: sandboxId, config: cfg, sandboxConfig: sbConfig }));
       events.record(pod, 'Normal', 'Created', `Created container ${spec.name}`, spec.name);
       const t2 = Date.now();
-      await runtime.startContainer({ containerId });
+      await this.urgent(() => runtime.startContainer({ containerId }));
       events.record(pod, 'Normal', 'Started', `Started container ${spec.name}`, spec.name);
       this.ctx.log.debug({ pod: this.name(), container: spec.name, createMs: t2 - t1, startMs: Date.now() - t2 }, 'container started');
       out.started.push({ id: containerId, sandboxId });
@@ -361,7 +366,7 @@ export class PodWorker {
         const t0 = Date.now();
         this.writing = next;
         const update = { ...pod, status } as Pod;
-        const written = await this.ctx.statusWrites.track(() => this.ctx.client.updateStatus<Pod>('pods', update)).finally(() => (this.writing = ''));
+        const written = await this.urgent(() => this.ctx.client.updateStatus<Pod>('pods', update)).finally(() => (this.writing = ''));
         this.ctx.log.debug({ pod: this.name(), phase: status.phase, ms: Date.now() - t0 }, 'status written');
         this.lastWritten = stableJson(written.status ?? {});
         if (this.pod && (Number(this.pod.metadata.resourceVersion) || 0) < (Number(written.metadata.resourceVersion) || 0)) {

@@ -13,11 +13,6 @@ export class StartLimiter {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`StartLimiter: limit must be a whole number ≥ 1, got ${limit}`);
   }
 
-  /** busy tells whether any task is running (or waiting for a slot). */
-  get busy(): boolean {
-    return this.active > 0;
-  }
-
   /** run waits for a slot, runs fn, and frees the slot whatever fn does. */
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
