@@ -18,4 +18,14 @@ export class InFlight {
       this.n--;
     }
   }
+
+  /** aside runs fn inside a tracked operation without counting it (a slow wait nobody need yield to). */
+  async aside<T>(fn: () => Promise<T>): Promise<T> {
+    this.n--;
+    try {
+      return await fn();
+    } finally {
+      this.n++;
+    }
+  }
 }

@@ -175,7 +175,7 @@ export class PodWorker {
     this.running = false;
   }
 
-  /** urgent runs one step of a pod start or a status write, which events give way to. */
+  /** urgent runs a pod start (but its image pulls), the status read after it or a status write: events give way to these. */
   private urgent<T>(fn: () => Promise<T>): Promise<T> {
     return this.ctx.urgentCalls.track(fn);
   }
@@ -246,7 +246,7 @@ export class PodWorker {
       }
     }
     if (!a.createSandbox && a.startContainers.length === 0 && a.startCreated.length === 0) return { other: changed, started: [] };
-    const started = await this.ctx.starts.run(() => this.start(pod, observed, a));
+    const started = await this.ctx.starts.run(() => this.urgent(() => this.start(pod, observed, a)));
     return { ...started, other: changed };
   }
 
@@ -266,7 +266,7 @@ export class PodWorker {
     if (a.createSandbox) {
       sbConfig = sandboxConfig(pod, a.createSandbox.attempt, { rootDir: this.ctx.rootDir, cgroupParent: this.ctx.cgroupParent });
       await mkdir(sbConfig.logDirectory!, { recursive: true });
-      sandboxId = (await this.urgent(() => runtime.runPodSandbox({ config: sbConfig }))).podSandboxId;
+      sandboxId = (await runtime.runPodSandbox({ config: sbConfig })).podSandboxId;
       this.ctx.log.debug({ pod: this.name(), ms: Date.now() - t0 }, 'RunPodSandbox');
       out.sandboxId = sandboxId;
     } else {
@@ -275,7 +275,7 @@ export class PodWorker {
       sbConfig = sandboxConfig(pod, sb.attempt, { rootDir: this.ctx.rootDir, cgroupParent: this.ctx.cgroupParent });
     }
     for (const id of a.startCreated) {
-      await this.urgent(() => runtime.startContainer({ containerId: id }));
+      await runtime.startContainer({ containerId: id });
       out.started.push({ id, sandboxId });
     }
     for (const start of a.startContainers) {
@@ -283,7 +283,8 @@ export class PodWorker {
       const failure = this.pullFailures.get(spec.name);
       if (failure && failure.untilMs > Date.now()) continue;
       try {
-        const img = await this.ctx.images.ensure(spec, () => events.record(pod, 'Normal', 'Pulling', `Pulling image "${spec.image}"`, spec.name));
+        // A pull may take minutes: events need not wait for it.
+        const img = await this.ctx.urgentCalls.aside(() => this.ctx.images.ensure(spec, () => events.record(pod, 'Normal', 'Pulling', `Pulling image "${spec.image}"`, spec.name)));
         if (img.warning) events.record(pod, 'Warning', 'Failed', img.warning, spec.name);
         if (img.pulled) events.record(pod, 'Normal', 'Pulled', `Successfully pulled image "${spec.image}"`, spec.name);
         this.pullFailures.delete(spec.name);
@@ -296,10 +297,10 @@ export class PodWorker {
       await mkdir(path.join(sbConfig.logDirectory!, spec.name), { recursive: true });
       const cfg = containerConfig(pod, spec, start.attempt, start.restartDelayMs);
       const t1 = Date.now();
-      const { containerId } = await this.urgent(() => runtime.createContainer({ podSandboxId: sandboxId, config: cfg, sandboxConfig: sbConfig }));
+      const { containerId } = await runtime.createContainer({ podSandboxId: sandboxId, config: cfg, sandboxConfig: sbConfig });
       events.record(pod, 'Normal', 'Created', `Created container ${spec.name}`, spec.name);
       const t2 = Date.now();
-      await this.urgent(() => runtime.startContainer({ containerId }));
+      await runtime.startContainer({ containerId });
       events.record(pod, 'Normal', 'Started', `Started container ${spec.name}`, spec.name);
       this.ctx.log.debug({ pod: this.name(), container: spec.name, createMs: t2 - t1, startMs: Date.now() - t2 }, 'container started');
       out.started.push({ id: containerId, sandboxId });
