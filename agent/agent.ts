@@ -16,6 +16,7 @@ import { AgentError } from './errors.js';
 import { EventRecorder } from './events.js';
 import { Heartbeat } from './heartbeat.js';
 import { ImagePuller } from './image-puller.js';
+import { InFlight } from './in-flight.js';
 import { createAgentLogger, type AgentLogger } from './logger.js';
 import { startLogsServer } from './logs-server.js';
 import { readNodeCapacity } from './node-resources.js';
@@ -120,7 +121,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     cleanups.push(() => runtime.close());
     const version = await runtime.version({});
     await warmUpRuntime(runtime, rootDir);
-    const events = new EventRecorder(client, { host: nodeName, onError: (e) => log.debug({ err: (e as Error).message }, 'event not recorded') });
+    // Events wait while pods are being started or their statuses written (see events.ts).
+    const urgentCalls = new InFlight();
+    const events = new EventRecorder(client, {
+      host: nodeName,
+      busy: () => urgentCalls.count > 0,
+      onError: (e) => log.debug({ err: (e as Error).message }, 'event not recorded'),
+    });
     cleanups.push(() => events.close());
 
     // Pods informer first (its cache answers the logs endpoint), started after registration.
@@ -159,6 +166,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       runtime, view, client, probes, events, log, rootDir,
       images: new ImagePuller(runtime),
       starts: new StartLimiter(opts.maxConcurrentStarts ?? 4),
+      urgentCalls,
       cgroupParent: opts.cgroupParent,
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
       hostIP: () => address,

@@ -1,7 +1,10 @@
 /**
  * Records Events about pods (Pulling, Pulled, Created, Started, Killing, BackOff, Unhealthy) through
  * the API without blocking the pod workers: events go into a bounded queue sent by a few senders,
- * and a full queue drops the newest rather than slowing pods down.
+ * and a full queue drops the newest rather than slowing pods down. While the agent is busy starting
+ * pods or writing their statuses, events wait (up to maxDelayMs): they would compete with the status
+ * writes for the API server and etcd, and a pod's status matters more than its events, as the
+ * kubelet's rate-limited, asynchronous event recorder also has it.
  */
 import { randomBytes } from 'node:crypto';
 import type { ApiClient } from '../api/client.js';
@@ -16,12 +19,24 @@ export interface EventRecorderOptions {
   concurrency?: number;
   maxQueued?: number;
   onError?: (err: unknown) => void;
+  /** busy tells when more important work (pod starts, status writes) is under way; events then wait. */
+  busy?: () => boolean;
+  /** The longest an event waits for the agent to stop being busy before it is sent anyway (default 5 s). */
+  maxDelayMs?: number;
 }
+
+/** BUSY_RECHECK_MS is how often held events look whether the agent is still busy. */
+const BUSY_RECHECK_MS = 50;
 
 /** EventRecorder queues and sends pod events. */
 export class EventRecorder {
   private readonly queue: Event[] = [];
+  /** When each queued event was recorded (ms), in queue order. */
+  private readonly queuedAt: number[] = [];
   private active = 0;
+  /** Set by flush: queued events go out whether the agent is busy or not. */
+  private draining = false;
+  private recheck: NodeJS.Timeout | undefined;
   private closed = false;
   private idle: (() => void)[] = [];
 
@@ -54,12 +69,29 @@ export class EventRecorder {
       count: 1,
     };
     this.queue.push(ev);
+    this.queuedAt.push(Date.now());
     this.pump();
   }
 
+  /**
+   * held tells whether the next event must wait for the agent to be idle (rechecking later if so).
+   * An event that has waited maxDelayMs goes out anyway, one at a time while the agent stays busy.
+   */
+  private held(): boolean {
+    if (this.draining || !this.opts.busy?.()) return false;
+    const waitedMs = Date.now() - this.queuedAt[0]!;
+    if (waitedMs >= (this.opts.maxDelayMs ?? 5000)) return this.active > 0;
+    this.recheck ??= setTimeout(() => {
+      this.recheck = undefined;
+      this.pump();
+    }, BUSY_RECHECK_MS).unref();
+    return true;
+  }
+
   private pump(): void {
-    while (this.active < (this.opts.concurrency ?? 2) && this.queue.length) {
+    while (this.active < (this.opts.concurrency ?? 2) && this.queue.length && !this.held()) {
       const ev = this.queue.shift()!;
+      this.queuedAt.shift();
       this.active++;
       this.client
         .create<Event>('events', ev)
@@ -75,6 +107,8 @@ export class EventRecorder {
   /** flush waits (up to timeoutMs) until every queued event is sent. */
   flush(timeoutMs = 2000): Promise<void> {
     if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    this.draining = true;
+    this.pump();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, timeoutMs);
       this.idle.push(() => {
@@ -88,5 +122,7 @@ export class EventRecorder {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.queuedAt.length = 0;
+    clearTimeout(this.recheck);
   }
 }

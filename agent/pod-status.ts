@@ -153,14 +153,25 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
   return status;
 }
 
-/** stableJson serialises with sorted keys, so two equal statuses give equal text. */
+/**
+ * stableJson serialises with sorted keys, so two equal statuses give equal text. Written as plain
+ * loops: the agent calls it a few times per pod event, mostly before V8 has optimised anything.
+ */
 export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(',')}}`;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + (stableJson(v[i]) ?? '');
+    return out + ']';
   }
-  return JSON.stringify(v);
+  const obj = v as Record<string, unknown>;
+  let out = '{';
+  for (const k of Object.keys(obj).sort()) {
+    const x = obj[k];
+    if (x === undefined) continue;
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + stableJson(x);
+  }
+  return out + '}';
 }
 
 /** statusChanged tells whether a newly computed status differs from the one the API holds. */

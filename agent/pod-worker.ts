@@ -14,10 +14,11 @@ import { containerConfig, podLogDirectory, sandboxConfig } from './container-con
 import { AgentError } from './errors.js';
 import type { EventRecorder } from './events.js';
 import type { ImagePuller } from './image-puller.js';
+import type { InFlight } from './in-flight.js';
 import type { AgentLogger } from './logger.js';
 import { latestSandbox, type ObservedPod } from './observed-pod.js';
 import { computePodActions, type PodActions } from './pod-actions.js';
-import { computePodStatus, stableJson, statusChanged, type WaitingReason } from './pod-status.js';
+import { computePodStatus, stableJson, type WaitingReason } from './pod-status.js';
 import type { ProbeManager } from './probes/prober.js';
 import { isNotFound, type ObservedPodWithPrint, type RuntimeView } from './runtime-view.js';
 import type { StartLimiter } from './start-limiter.js';
@@ -33,6 +34,8 @@ export interface WorkerContext {
   log: AgentLogger;
   /** Bounds how many pods create sandboxes and containers at once. */
   starts: StartLimiter;
+  /** Runtime start calls and status writes under way: events wait for them (see events.ts). */
+  urgentCalls: InFlight;
   rootDir: string;
   cgroupParent?: string;
   backoff: BackoffPolicy;
@@ -172,6 +175,11 @@ export class PodWorker {
     this.running = false;
   }
 
+  /** urgent runs a pod start (but its image pulls), the status read after it or a status write: events give way to these. */
+  private urgent<T>(fn: () => Promise<T>): Promise<T> {
+    return this.ctx.urgentCalls.track(fn);
+  }
+
   private name(): string {
     const p = this.lastKnown;
     return p ? `${p.metadata.namespace}/${p.metadata.name}` : this.uid;
@@ -195,7 +203,7 @@ export class PodWorker {
         // Look again: what was started may have exited already, and that needs its own decision.
         observed = done.other
           ? await this.ctx.view.observe(this.uid)
-          : await this.ctx.view.afterStart(observed, done.sandboxId, done.started);
+          : await this.urgent(() => this.ctx.view.afterStart(observed, done.sandboxId, done.started));
         actions = computePodActions({ pod, observed, livenessFailed: this.ctx.probes.results(this.uid).livenessFailed, now: Date.now(), backoff: this.ctx.backoff });
         if (hasWork(actions)) this.dirty = true;
       }
@@ -238,7 +246,7 @@ export class PodWorker {
       }
     }
     if (!a.createSandbox && a.startContainers.length === 0 && a.startCreated.length === 0) return { other: changed, started: [] };
-    const started = await this.ctx.starts.run(() => this.start(pod, observed, a));
+    const started = await this.ctx.starts.run(() => this.urgent(() => this.start(pod, observed, a)));
     return { ...started, other: changed };
   }
 
@@ -275,7 +283,8 @@ export class PodWorker {
       const failure = this.pullFailures.get(spec.name);
       if (failure && failure.untilMs > Date.now()) continue;
       try {
-        const img = await this.ctx.images.ensure(spec, () => events.record(pod, 'Normal', 'Pulling', `Pulling image "${spec.image}"`, spec.name));
+        // A pull may take minutes: events need not wait for it.
+        const img = await this.ctx.urgentCalls.aside(() => this.ctx.images.ensure(spec, () => events.record(pod, 'Normal', 'Pulling', `Pulling image "${spec.image}"`, spec.name)));
         if (img.warning) events.record(pod, 'Warning', 'Failed', img.warning, spec.name);
         if (img.pulled) events.record(pod, 'Normal', 'Pulled', `Successfully pulled image "${spec.image}"`, spec.name);
         this.pullFailures.delete(spec.name);
@@ -348,14 +357,17 @@ export class PodWorker {
     let pod = this.pod;
     for (let attempt = 0; pod && !pod.metadata.deletionTimestamp; attempt++) {
       const status = computePodStatus({ ...input, pod, now: Date.now() });
-      if (!statusChanged(pod.status, status)) {
-        this.lastWritten = stableJson(pod.status ?? {});
+      const current = stableJson(pod.status ?? {});
+      const next = stableJson(status);
+      if (current === next) {
+        this.lastWritten = current;
         return;
       }
       try {
         const t0 = Date.now();
-        this.writing = stableJson(status);
-        const written = await this.ctx.client.updateStatus<Pod>('pods', { ...pod, status } as Pod).finally(() => (this.writing = ''));
+        this.writing = next;
+        const update = { ...pod, status } as Pod;
+        const written = await this.urgent(() => this.ctx.client.updateStatus<Pod>('pods', update)).finally(() => (this.writing = ''));
         this.ctx.log.debug({ pod: this.name(), phase: status.phase, ms: Date.now() - t0 }, 'status written');
         this.lastWritten = stableJson(written.status ?? {});
         if (this.pod && (Number(this.pod.metadata.resourceVersion) || 0) < (Number(written.metadata.resourceVersion) || 0)) {

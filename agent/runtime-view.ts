@@ -5,7 +5,7 @@
  * neither), and PodSandboxStatus once per sandbox for its IP. The caches only save calls: they are
  * rebuilt from the runtime after a restart.
  */
-import type { RuntimeClient, Container as CriContainer, PodSandbox } from '../runtime/client.js';
+import type { RuntimeClient, Container as CriContainer, ContainerStatus as CriContainerStatus, PodSandbox } from '../runtime/client.js';
 import { GrpcStatus, RuntimeCallError } from '../runtime/client.js';
 import { LABEL_POD_UID, observedContainer, observedSandbox, type ObservedContainer, type ObservedPod } from './observed-pod.js';
 
@@ -66,21 +66,25 @@ export class RuntimeView {
   }
 
   /**
-   * afterStart updates a view after the worker made a sandbox and started containers, with one
-   * status call each instead of two listings (a listing costs the runtime a look at every container).
+   * afterStart updates a view after the worker made a sandbox and started containers, with status
+   * calls instead of two listings (a listing costs the runtime a look at every container): one for a
+   * new sandbox, which answers for its containers too, else one per started container.
    */
   async afterStart(prev: ObservedPod, sandboxId: string | undefined, started: readonly { id: string; sandboxId: string }[]): Promise<ObservedPodWithPrint> {
     const sandboxes = [...prev.sandboxes];
+    // A new sandbox's status lists its containers' statuses too, which spares a call per container.
+    const listed = new Map<string, CriContainerStatus>();
     if (sandboxId) {
       const st = await this.runtime.podSandboxStatus({ podSandboxId: sandboxId });
       const o = observedSandbox(st.status);
       this.sandboxIp.set(sandboxId, o.ip);
       sandboxes.push(o);
+      for (const c of st.containersStatuses ?? []) listed.set(c.id, c);
     }
     const ids = new Set(started.map((c) => c.id));
     const fresh = await Promise.all(started.map(async (c) => {
-      const r = await this.runtime.containerStatus({ containerId: c.id });
-      const o = observedContainer(r.status, c.sandboxId);
+      const status = listed.get(c.id) ?? (await this.runtime.containerStatus({ containerId: c.id })).status;
+      const o = observedContainer(status, c.sandboxId);
       if (o.state === 'exited' || o.state === 'running') this.statusCache.set(c.id, o);
       return o;
     }));

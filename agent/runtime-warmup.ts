@@ -1,8 +1,10 @@
 /**
  * Warms the gRPC codecs before the first pod arrives. protobufjs compiles each message type's
  * encoder and decoder on first use, which costs the first pods a few hundred milliseconds on both
- * ends; calls that change nothing (idempotent stops of unknown ids, lookups that answer NOT_FOUND,
- * a sandbox request refused by validation) compile them at start instead.
+ * ends. The agent's own are compiled locally from exemplars of every message (the calls below mostly
+ * fail, which leaves the decoders of their answers cold); calls that change nothing (idempotent stops
+ * of unknown ids, lookups that answer NOT_FOUND, a sandbox request refused by validation) warm the
+ * runtime's end.
  */
 import type { Pod } from '../api/types.js';
 import type { RuntimeClient } from '../runtime/client.js';
@@ -10,8 +12,9 @@ import { containerConfig, sandboxConfig } from './container-config.js';
 
 const NO_ID = 'flotilla-warmup-none';
 
-/** warmUpRuntime runs the harmless calls in parallel and ignores their answers. */
+/** warmUpRuntime compiles the agent's codecs, then runs the harmless calls in parallel and ignores their answers. */
 export async function warmUpRuntime(runtime: RuntimeClient, rootDir: string): Promise<void> {
+  runtime.warmCodecs();
   const pod: Pod = {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name: 'warmup', namespace: 'warmup', uid: NO_ID },

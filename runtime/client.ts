@@ -7,6 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { loadRuntimeProto } from './proto/load.js';
+import { exemplar, type MessageDescriptor } from './proto-exemplar.js';
 import type * as T from './proto/types.js';
 
 export type * from './proto/types.js';
@@ -178,6 +179,22 @@ export class RuntimeClient {
   /** imageFsInfo reports the bytes and inodes the image store uses. */
   imageFsInfo(): Promise<T.ImageFsInfoResponse> {
     return this.call(this.images, 'ImageFsInfo', {});
+  }
+
+  /**
+   * warmCodecs compiles the encoders and decoders of every request and response type, nested ones
+   * included, by encoding and decoding an exemplar of each locally: the runtime is not called.
+   */
+  warmCodecs(): void {
+    const pkg = loadRuntimeProto() as unknown as Record<string, { type?: MessageDescriptor } | undefined>;
+    const lookup = (name: string) => pkg[name]?.type;
+    type Method = grpc.MethodDefinition<unknown, unknown> & { requestType?: { type?: MessageDescriptor }; responseType?: { type?: MessageDescriptor } };
+    for (const service of [pkg.RuntimeService, pkg.ImageService] as unknown as { service: Record<string, Method> }[]) {
+      for (const m of Object.values(service.service)) {
+        if (m.requestType?.type) m.requestSerialize(exemplar(m.requestType.type, lookup));
+        if (m.responseType?.type) m.responseDeserialize(m.responseSerialize(exemplar(m.responseType.type, lookup)));
+      }
+    }
   }
 
   /** close releases the channel; pending calls fail. */

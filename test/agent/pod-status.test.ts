@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerStatus } from '../../api/types.js';
-import { computePodStatus, podPhase, rfc3339, statusChanged } from '../../agent/pod-status.js';
+import { computePodStatus, podPhase, rfc3339, stableJson, statusChanged } from '../../agent/pod-status.js';
 import { ctr, observed, pod, sandbox } from './fixtures.js';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
@@ -129,4 +129,13 @@ test('the pod IP stays when the sandbox is stopped; fields of others are kept', 
   const st = computePodStatus({ pod: p, observed: o, hostIP: 'h', now: NOW }) as Record<string, unknown>;
   assert.equal(st.podIP, '10.244.0.9');
   assert.equal(st.nominatedNodeName, 'n1');
+});
+
+test('stableJson gives the same text whatever the key order, leaving out undefined fields', () => {
+  const a = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null }], podIP: undefined, n: 1 };
+  const b = { n: 1, conditions: [{ lastProbeTime: null, status: 'True', type: 'Ready' }], phase: 'Running' };
+  assert.equal(stableJson(a), stableJson(b));
+  assert.equal(stableJson(a), '{"conditions":[{"lastProbeTime":null,"status":"True","type":"Ready"}],"n":1,"phase":"Running"}');
+  assert.equal(stableJson([1, 'x', [true], {}]), '[1,"x",[true],{}]');
+  assert.notEqual(stableJson({ a: [1, 2] }), stableJson({ a: [2, 1] }));
 });

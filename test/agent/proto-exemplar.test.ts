@@ -1,0 +1,34 @@
+/** Exemplars of the runtime's messages fill every field, nested ones included, and survive the real codecs. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as grpc from '@grpc/grpc-js';
+import { loadRuntimeProto } from '../../runtime/proto/load.js';
+import { exemplar, type MessageDescriptor } from '../../runtime/proto-exemplar.js';
+import { RuntimeClient } from '../../runtime/client.js';
+
+const pkg = loadRuntimeProto() as unknown as Record<string, { type?: MessageDescriptor; service?: Record<string, grpc.MethodDefinition<unknown, unknown>> }>;
+const lookup = (name: string) => pkg[name]?.type;
+
+test('an exemplar of PodSandboxStatusResponse decodes with its nested statuses, maps and lists filled', () => {
+  const m = pkg.RuntimeService!.service!.PodSandboxStatus!;
+  const res = m.responseDeserialize(m.responseSerialize(exemplar(pkg.PodSandboxStatusResponse!.type!, lookup))) as {
+    status: { network: { ip: string }; labels: Record<string, string> };
+    containersStatuses: { id: string; image: { image: string } | null; mounts: unknown[] }[];
+    info: Record<string, string>;
+  };
+  assert.equal(res.status.network.ip, 'x');
+  assert.deepEqual(res.status.labels, { k: 'x' });
+  assert.deepEqual(res.info, { k: 'x' });
+  assert.equal(res.containersStatuses.length, 1);
+  assert.equal(res.containersStatuses[0]!.image?.image, 'x');
+  assert.equal(res.containersStatuses[0]!.mounts.length, 1);
+});
+
+test('warmCodecs encodes and decodes every message of both services without a runtime', () => {
+  const client = new RuntimeClient('/nonexistent/flotilla-test.sock');
+  try {
+    assert.doesNotThrow(() => client.warmCodecs());
+  } finally {
+    client.close();
+  }
+});
