@@ -42,8 +42,14 @@ export function logPathOf(sandboxConfig: PodSandboxConfig, config: ContainerConf
   return p;
 }
 
+/** LOST_EXIT_CODE is the exit code of a container whose exit nobody saw (as the OCI runtime reports a lost shim). */
+const LOST_EXIT_CODE = 255;
+
 /** ContainerManager implements the container RPCs over the shared runtime context. */
 export class ContainerManager {
+  /** making holds the containers whose CreateContainer is under way: their OCI state may not exist yet. */
+  private readonly making = new Set<string>();
+
   constructor(private readonly ctx: RuntimeContext, private readonly sandboxes: SandboxManager) {}
 
   /** resolveId finds a container by full id or unique prefix. */
@@ -97,7 +103,8 @@ export class ContainerManager {
         exit: null,
       };
       // Listed from here on: a RemoveContainer of it waits for the create (the rootfs is no longer serialised by the image store).
-      return this.ctx.locks.run(id, () => this.make(rec, sandbox, config));
+      this.making.add(id);
+      return this.ctx.locks.run(id, () => this.make(rec, sandbox, config)).finally(() => this.making.delete(id));
     });
   }
 
@@ -224,7 +231,12 @@ export class ContainerManager {
   /** liveState asks the OCI runtime, recording the exit the first time a container is seen stopped. */
   private async liveState(rec: ContainerRecord): Promise<ContainerState> {
     if (rec.exit) return 'CONTAINER_EXITED';
-    const st = await this.ctx.deps.oci.state(rec.id).catch(() => undefined);
+    const st = await this.ctx.deps.oci.state(rec.id).catch(() => null);
+    if (st === undefined && !this.making.has(rec.id)) {
+      // No OCI state for a made container: the volatile dir went with a reboot, and its process with it.
+      this.recordExit(rec, { exitCode: LOST_EXIT_CODE, signal: null, startedAt: 0, finishedAt: nowNs(), oomKilled: false });
+      return 'CONTAINER_EXITED';
+    }
     if (st?.status === 'stopped') {
       const exit = await this.ctx.deps.oci.wait(rec.id, 0).catch(() => undefined);
       if (exit) this.recordExit(rec, exit);

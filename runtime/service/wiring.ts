@@ -14,6 +14,7 @@ import { execInContainer } from '../shim/index.js';
 import type { ExitInfo, ImagePort, NamespacePort, OciRuntimePort, ExecPort, RuntimeDeps } from '../sandbox/deps.js';
 import { FlotillaRuntime, lockRoot } from './flotilla-runtime.js';
 import { notFound } from './errors.js';
+import { mountVolatileDir } from '../state/volatile-dir.js';
 
 /** isoToNs turns an RFC 3339 time with up to nanosecond digits into nanoseconds since the epoch. */
 export function isoToNs(iso: string | undefined): number {
@@ -146,7 +147,7 @@ export async function openRuntime(opts: { root: string; cgroupParent?: string; p
   lockRoot(opts.root);
   const cgroups = createCgroupManager();
   const images = await openImageStore(opts.root);
-  const oci = new OciRuntime({ root: join(opts.root, 'oci'), cgroups });
+  const oci = new OciRuntime({ root: join(mountVolatileDir(opts.root), 'oci'), cgroups });
   const deps: RuntimeDeps = { oci: ociPort(oci), namespaces: namespacePort, cgroups, images: imagePort(images), exec: execPort };
   const runtime = FlotillaRuntime.open({ ...opts, deps });
   return { runtime, images };
