@@ -1,7 +1,10 @@
 /**
  * Container root filesystems: an overlay of the image's read-only layer directories under the
- * container's own upper and work dirs, mounted at `<dir>/rootfs`. A lease file per container records
- * which image it uses (so the image cannot be removed under it) and survives restarts of the runtime.
+ * container's own upper and work dirs (`<rwDir>/upper`, `<rwDir>/work`), mounted at `<dir>/rootfs`.
+ * The two dirs may differ: the runtime keeps the mount point on its tmpfs (nothing to collect after a
+ * reboot, no inode made on disk) and only upper and work, the container's writes, on disk. A lease
+ * file per container records which image it uses (so the image cannot be removed under it) and
+ * survives restarts of the runtime.
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -19,13 +22,15 @@ export interface Lease {
   containerId: string;
   imageId: string;
   dir: string;
+  /** rwDir holds upper and work; absent in leases written when they lay under dir. */
+  rwDir?: string;
 }
 
 const CONTAINER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-/** rootfsPaths names the three directories a container's rootfs uses under its dir. */
-export function rootfsPaths(dir: string): { rootfs: string; upper: string; work: string } {
-  return { rootfs: path.join(dir, 'rootfs'), upper: path.join(dir, 'upper'), work: path.join(dir, 'work') };
+/** rootfsPaths names the three directories a container's rootfs uses: the mount point under dir, upper and work under rwDir. */
+export function rootfsPaths(dir: string, rwDir = dir): { rootfs: string; upper: string; work: string } {
+  return { rootfs: path.join(dir, 'rootfs'), upper: path.join(rwDir, 'upper'), work: path.join(rwDir, 'work') };
 }
 
 /** unescapeMountPath decodes the octal escapes (`\040` for a space) of /proc/self/mountinfo. */
@@ -94,11 +99,13 @@ export class RootfsManager {
     return (await this.leases()).filter((l) => l.imageId === imageId).map((l) => l.containerId);
   }
 
-  /** prepare mounts the overlay (lowerDirs topmost first) at `<dir>/rootfs`; a mounted one is returned as is. */
-  async prepare(opts: { containerId: string; imageId: string; dir: string; lowerDirs: string[] }): Promise<string> {
+  /** prepare mounts the overlay (lowerDirs topmost first) at `<dir>/rootfs` over `<rwDir>/upper`; a mounted one is returned as is. */
+  async prepare(opts: { containerId: string; imageId: string; dir: string; rwDir?: string; lowerDirs: string[] }): Promise<string> {
     const file = this.leaseFile(opts.containerId);
-    if (!path.isAbsolute(opts.dir)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `container dir "${opts.dir}" must be an absolute path`);
-    const p = rootfsPaths(opts.dir);
+    for (const d of [opts.dir, opts.rwDir ?? opts.dir]) {
+      if (!path.isAbsolute(d)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `container dir "${d}" must be an absolute path`);
+    }
+    const p = rootfsPaths(opts.dir, opts.rwDir);
     // Only a rootfs directory that exists can be mounted already (a new container's does not: no mount table read).
     const exists = await fsp.access(p.rootfs).then(() => true, () => false);
     if (exists && (await isMountPoint(p.rootfs))) {
@@ -106,11 +113,10 @@ export class RootfsManager {
       if (lease?.imageId === opts.imageId) return p.rootfs;
       throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is already mounted for another image or container`);
     }
-    const lease: Lease = { containerId: opts.containerId, imageId: opts.imageId, dir: path.resolve(opts.dir) };
+    const lease: Lease = { containerId: opts.containerId, imageId: opts.imageId, dir: path.resolve(opts.dir), ...(opts.rwDir ? { rwDir: path.resolve(opts.rwDir) } : {}) };
     // No fsync: the mount it guards does not outlive a reboot either.
     await writeFileAtomic(file, `${JSON.stringify(lease)}\n`, { durable: false });
     try {
-      await fsp.mkdir(opts.dir, { recursive: true });
       for (const d of [p.rootfs, p.upper, p.work]) await fsp.mkdir(d, { recursive: true });
       const native = await this.native();
       try {
@@ -120,19 +126,19 @@ export class RootfsManager {
       }
       return p.rootfs;
     } catch (err) {
-      await this.cleanup(opts.containerId, opts.dir).catch(() => undefined);
+      await this.cleanup(opts.containerId, opts.dir, opts.rwDir).catch(() => undefined);
       throw err;
     }
   }
 
-  /** release unmounts `<dir>/rootfs` (lazily if busy), removes rootfs, upper and work, and drops the lease. */
-  async release(containerId: string, dir: string): Promise<void> {
+  /** release unmounts `<dir>/rootfs` (lazily if busy), removes rootfs, upper and work (under rwDir), and drops the lease. */
+  async release(containerId: string, dir: string, rwDir?: string): Promise<void> {
     this.leaseFile(containerId);
-    await this.cleanup(containerId, dir);
+    await this.cleanup(containerId, dir, rwDir);
   }
 
-  private async cleanup(containerId: string, dir: string): Promise<void> {
-    const p = rootfsPaths(dir);
+  private async cleanup(containerId: string, dir: string, rwDir?: string): Promise<void> {
+    const p = rootfsPaths(dir, rwDir);
     if (await isMountPoint(p.rootfs)) {
       const native = await this.native();
       try {

@@ -4,7 +4,7 @@
  * Start, Stop (SIGTERM, grace, SIGKILL), Remove, Status, Stats and ExecSync follow CRI's
  * meanings. Exit facts are copied into the record once known, so they outlive the runtime.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, normalize } from 'node:path';
 import type { Container, ContainerConfig, ContainerFilter, ContainerState, ContainerStats, ContainerStatusResponse, PodSandboxConfig, StringMap } from '../proto/types.js';
 import { RECORD_VERSION, type ContainerRecord, type SandboxRecord } from '../state/records.js';
@@ -85,6 +85,10 @@ export class ContainerManager {
       if (dup) throw new RuntimeServiceError('FLT_ERR_RUNTIME_EXISTS', `container "${name}" attempt ${attempt} already exists in pod sandbox ${sandbox.id} as ${dup.id}`);
 
       const id = newId();
+      // The bundle (config.json, the rootfs mount point) is on the volatile tmpfs: a reboot ends the
+      // mount anyway, and each file made on this disk costs a scan of recently deleted inodes. The
+      // container's writes (overlay upper and work) and its default log stay on disk, in store.containerDir.
+      const bundle = join(this.ctx.runDir, 'containers', id);
       const dir = this.ctx.store.containerDir(id);
       const rec: ContainerRecord = {
         version: RECORD_VERSION,
@@ -96,7 +100,7 @@ export class ContainerManager {
         image: config.image!.image!,
         imageRef: '',
         imageId: '',
-        bundle: dir,
+        bundle,
         rootfs: '',
         logPath: logPathOf(sandbox.config, config, dir),
         cgroupPath: `${sandbox.cgroupPath}/${id.slice(0, 16)}`,
@@ -111,12 +115,13 @@ export class ContainerManager {
   /** make prepares the rootfs, writes config.json and creates the OCI container of a new record, undoing all on failure. */
   private async make(rec: ContainerRecord, sandbox: SandboxRecord, config: ContainerConfig): Promise<string> {
     const { id, bundle: dir } = rec;
+    const rwDir = this.ctx.store.containerDir(id);
     const timer = new StepTimer(`CreateContainer ${id.slice(0, 12)}`);
     this.ctx.store.saveContainer(rec);
     let rootfsPrepared = false;
     let ociCreated = false;
     try {
-      const prepared = await this.ctx.deps.images.prepareRootfs(rec.image, id, dir);
+      const prepared = await this.ctx.deps.images.prepareRootfs(rec.image, id, dir, rwDir);
       rootfsPrepared = true;
       timer.mark('rootfs');
       rec.rootfs = prepared.rootfs;
@@ -148,7 +153,8 @@ export class ContainerManager {
       return id;
     } catch (err) {
       if (ociCreated) await this.ctx.deps.oci.delete(id, { force: true }).catch(() => undefined);
-      if (rootfsPrepared) await this.ctx.deps.images.releaseRootfs(id, dir).catch((e) => this.ctx.log(`container ${id}: release rootfs: ${errorText(e)}`));
+      if (rootfsPrepared) await this.ctx.deps.images.releaseRootfs(id, dir, rwDir).catch((e) => this.ctx.log(`container ${id}: release rootfs: ${errorText(e)}`));
+      rmSync(dir, { recursive: true, force: true });
       this.ctx.store.deleteContainer(id);
       if ((err as { code?: string }).code === 'FLT_ERR_OCI_SPEC') throw invalid('config', errorText(err));
       throw err;
@@ -208,8 +214,10 @@ export class ContainerManager {
       if (!rec) return;
       await this.ctx.deps.oci.delete(rec.id, { force: true });
       // Always: a crash during CreateContainer may have mounted the rootfs before recording it.
-      await this.ctx.deps.images.releaseRootfs(rec.id, rec.bundle);
+      await this.ctx.deps.images.releaseRootfs(rec.id, rec.bundle, this.ctx.store.containerDir(rec.id));
       if (this.ctx.deps.cgroups.exists(rec.cgroupPath)) await this.ctx.deps.cgroups.remove(rec.cgroupPath, 5000);
+      // The bundle: on the tmpfs, or (a record of an older runtime) the container dir deleteContainer removes.
+      rmSync(rec.bundle, { recursive: true, force: true });
       this.ctx.store.deleteContainer(rec.id);
     });
   }

@@ -110,13 +110,13 @@ export const namespacePort: NamespacePort = {
 /** imagePort adapts the ImageStore: the rootfs plus the resolved image id. */
 export function imagePort(images: ImageStore): ImagePort {
   return {
-    prepareRootfs: async (ref, containerId, dir) => {
+    prepareRootfs: async (ref, containerId, dir, rwDir) => {
       const img = images.status(ref);
       if (!img) throw Object.assign(notFound('image', ref), { message: `image "${ref}" is not in the store (pull or import it first)` });
-      const { rootfs, config } = await images.prepareRootfs(img.id, containerId, dir);
+      const { rootfs, config } = await images.prepareRootfs(img.id, containerId, dir, rwDir);
       return { rootfs, config, imageId: img.id };
     },
-    releaseRootfs: (containerId, dir) => images.releaseRootfs(containerId, dir),
+    releaseRootfs: (containerId, dir, rwDir) => images.releaseRootfs(containerId, dir, rwDir),
   };
 }
 
