@@ -48,6 +48,15 @@ export async function isMountPoint(target: string): Promise<boolean> {
   });
 }
 
+/** mountedOver says whether target's device differs from its parent's: cheap, and enough for an overlay (its own device). */
+async function mountedOver(target: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(target)).dev !== (await fsp.stat(path.dirname(target))).dev;
+  } catch {
+    return false;
+  }
+}
+
 /** loadNative loads runtime/native.ts only when a mount is needed, so import and pull work without it. */
 async function loadNative(): Promise<Mounter> {
   const mod = await import('../native.js');
@@ -57,6 +66,12 @@ async function loadNative(): Promise<Mounter> {
 /** RootfsManager mounts and releases container rootfs overlays and keeps their leases. */
 export class RootfsManager {
   private mounter: Mounter | undefined;
+  /**
+   * mounted holds the rootfs mount points this instance mounted, so a release need not read
+   * /proc/self/mountinfo (it grows with every pod); one it did not mount (a restart, a crash) is
+   * looked up there.
+   */
+  private readonly mounted = new Set<string>();
 
   constructor(private readonly leaseDir: string, mounter?: Mounter) {
     this.mounter = mounter;
@@ -108,7 +123,7 @@ export class RootfsManager {
     const p = rootfsPaths(opts.dir, opts.rwDir);
     // Only a rootfs directory that exists can be mounted already (a new container's does not: no mount table read).
     const exists = await fsp.access(p.rootfs).then(() => true, () => false);
-    if (exists && (await isMountPoint(p.rootfs))) {
+    if (exists && (this.mounted.has(p.rootfs) || (await isMountPoint(p.rootfs)))) {
       const lease = await fsp.readFile(file, 'utf8').then((s) => JSON.parse(s) as Lease, () => undefined);
       if (lease?.imageId === opts.imageId) return p.rootfs;
       throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is already mounted for another image or container`);
@@ -121,6 +136,7 @@ export class RootfsManager {
       const native = await this.native();
       try {
         native.mountOverlay({ lowerDirs: opts.lowerDirs, upperDir: p.upper, workDir: p.work, target: p.rootfs });
+        this.mounted.add(p.rootfs);
       } catch (err) {
         throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `mount overlay at ${p.rootfs}: ${(err as Error).message}`, { cause: err });
       }
@@ -139,7 +155,7 @@ export class RootfsManager {
 
   private async cleanup(containerId: string, dir: string, rwDir?: string): Promise<void> {
     const p = rootfsPaths(dir, rwDir);
-    if (await isMountPoint(p.rootfs)) {
+    if (this.mounted.has(p.rootfs) || (await isMountPoint(p.rootfs))) {
       const native = await this.native();
       try {
         native.unmount(p.rootfs);
@@ -147,10 +163,12 @@ export class RootfsManager {
         try {
           native.unmount(p.rootfs, { detach: true });
         } catch (err) {
-          throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `unmount ${p.rootfs}: ${(err as Error).message}`, { cause: err });
+          // One we mounted may have been unmounted behind our back: only a real mount is an error.
+          if (await isMountPoint(p.rootfs)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `unmount ${p.rootfs}: ${(err as Error).message}`, { cause: err });
         }
       }
-      if (await isMountPoint(p.rootfs)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is still mounted after unmount`);
+      if (await mountedOver(p.rootfs)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is still mounted after unmount`);
+      this.mounted.delete(p.rootfs);
     }
     await fsp.rm(p.upper, { recursive: true, force: true });
     await fsp.rm(p.work, { recursive: true, force: true });
