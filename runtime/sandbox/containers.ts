@@ -256,7 +256,17 @@ export class ContainerManager {
   /** status builds ContainerStatusResponse; verbose adds pid, bundle, rootfs, cgroup and config. */
   async status(id: string, verbose = false): Promise<ContainerStatusResponse> {
     const rec = this.get(id);
-    const state = await this.liveState(rec);
+    return this.statusOf(rec, await this.liveState(rec), verbose);
+  }
+
+  /** statusesIn gives the status of every container of a sandbox, asking each one's live state once. */
+  async statusesIn(sandboxId: string): Promise<ContainerStatusResponse['status'][]> {
+    const out: ContainerStatusResponse['status'][] = [];
+    for (const rec of this.ctx.store.listContainers(sandboxId)) out.push((await this.statusOf(rec, await this.liveState(rec), false)).status);
+    return out;
+  }
+
+  private async statusOf(rec: ContainerRecord, state: ContainerState, verbose: boolean): Promise<ContainerStatusResponse> {
     const info: StringMap = {};
     if (verbose) {
       const st = await this.ctx.deps.oci.state(rec.id).catch(() => undefined);
