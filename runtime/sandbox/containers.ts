@@ -84,6 +84,9 @@ export class ContainerManager {
       const dup = this.ctx.store.listContainers(sandbox.id).find((c) => c.config.metadata?.name === name && (c.config.metadata?.attempt ?? 0) === attempt);
       if (dup) throw new RuntimeServiceError('FLT_ERR_RUNTIME_EXISTS', `container "${name}" attempt ${attempt} already exists in pod sandbox ${sandbox.id} as ${dup.id}`);
 
+      // Resolved now, so the first record (the one a crash leaves for cleanup) already holds the
+      // image id and rootfs a restart reports: no second save once the container is made.
+      const imageId = this.ctx.deps.images.resolveImage(config.image!.image!);
       const id = newId();
       // The bundle (config.json, the rootfs mount point) is on the volatile tmpfs: a reboot ends the
       // mount anyway, and each file made on this disk costs a scan of recently deleted inodes. The
@@ -98,10 +101,10 @@ export class ContainerManager {
         startedAt: 0,
         config,
         image: config.image!.image!,
-        imageRef: '',
-        imageId: '',
+        imageRef: imageId,
+        imageId,
         bundle,
-        rootfs: '',
+        rootfs: join(bundle, 'rootfs'),
         logPath: logPathOf(sandbox.config, config, dir),
         cgroupPath: `${sandbox.cgroupPath}/${id.slice(0, 16)}`,
         exit: null,
@@ -121,9 +124,10 @@ export class ContainerManager {
     let rootfsPrepared = false;
     let ociCreated = false;
     try {
-      const prepared = await this.ctx.deps.images.prepareRootfs(rec.image, id, dir, rwDir);
+      const prepared = await this.ctx.deps.images.prepareRootfs(rec.imageId, id, dir, rwDir);
       rootfsPrepared = true;
       timer.mark('rootfs');
+      const changed = prepared.rootfs !== rec.rootfs || prepared.imageId !== rec.imageId;
       rec.rootfs = prepared.rootfs;
       rec.imageId = prepared.imageId;
       rec.imageRef = prepared.imageId;
@@ -148,7 +152,7 @@ export class ContainerManager {
       await this.ctx.deps.oci.create(id, dir, { logPath: rec.logPath });
       ociCreated = true;
       timer.mark('oci-create');
-      this.ctx.store.saveContainer(rec);
+      if (changed) this.ctx.store.saveContainer(rec);
       timer.done(this.ctx.log);
       return id;
     } catch (err) {

@@ -109,12 +109,17 @@ export const namespacePort: NamespacePort = {
 
 /** imagePort adapts the ImageStore: the rootfs plus the resolved image id. */
 export function imagePort(images: ImageStore): ImagePort {
+  const resolveImage = (ref: string): string => {
+    const img = images.status(ref);
+    if (!img) throw Object.assign(notFound('image', ref), { message: `image "${ref}" is not in the store (pull or import it first)` });
+    return img.id;
+  };
   return {
+    resolveImage,
     prepareRootfs: async (ref, containerId, dir, rwDir) => {
-      const img = images.status(ref);
-      if (!img) throw Object.assign(notFound('image', ref), { message: `image "${ref}" is not in the store (pull or import it first)` });
-      const { rootfs, config } = await images.prepareRootfs(img.id, containerId, dir, rwDir);
-      return { rootfs, config, imageId: img.id };
+      const id = resolveImage(ref);
+      const { rootfs, config } = await images.prepareRootfs(id, containerId, dir, rwDir);
+      return { rootfs, config, imageId: id };
     },
     releaseRootfs: (containerId, dir, rwDir) => images.releaseRootfs(containerId, dir, rwDir),
   };

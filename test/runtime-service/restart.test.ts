@@ -57,7 +57,10 @@ test('a runtime restart keeps every container running and known', async (t) => {
   assert.equal(after.status.startedAt, before.status.startedAt);
   const q = (await c.containerStatus({ containerId: ids.quitter! })).status;
   assert.deepEqual([q.state, q.exitCode, q.reason], ['CONTAINER_EXITED', 7, 'Error']);
-  assert.equal((await c.containerStatus({ containerId: ids.idle! })).status.state, 'CONTAINER_CREATED', 'a created container stays created');
+  const idle = (await c.containerStatus({ containerId: ids.idle!, verbose: true }));
+  assert.equal(idle.status.state, 'CONTAINER_CREATED', 'a created container stays created');
+  assert.match(idle.status.imageRef, /^sha256:[0-9a-f]{64}$/, 'the image id was in the record CreateContainer saved');
+  assert.equal(idle.info.rootfs, join(volatileDir(h.root), 'containers', ids.idle!, 'rootfs'), 'the bundle is on the volatile tmpfs');
   assert.equal((await c.listContainers({ filter: { podSandboxId } })).containers.length, 3);
   const r = await c.execSync({ containerId: ids.sleeper!, cmd: ['hostname'], timeout: 5 });
   assert.equal(r.stdout.toString().trim(), 'survivor');
