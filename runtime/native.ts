@@ -49,6 +49,7 @@ interface Bindings {
   mountOverlay: Fn;
   mountBind: Fn;
   unmount: Fn;
+  setTopDir: Fn;
   kill: Fn;
   pidfdSignal: Fn;
   features: Fn;
@@ -73,6 +74,7 @@ function lib(): Bindings {
     mountOverlay: l.func('int flt_mount_overlay(const char *lower, const char *upper, const char *work, const char *target, void *err)') as Fn,
     mountBind: l.func('int flt_mount_bind(const char *src, const char *dst, int readonly, void *err)') as Fn,
     unmount: l.func('int flt_unmount(const char *target, int flags, void *err)') as Fn,
+    setTopDir: l.func('int flt_set_topdir(const char *dir, void *err)') as Fn,
     kill: l.func('int flt_kill(int pid, int signal, void *err)') as Fn,
     pidfdSignal: l.func('int flt_pidfd_signal(int pid, int signal, void *err)') as Fn,
     features: l.func('int flt_features(void *out, int len, void *err)') as Fn,
@@ -177,6 +179,11 @@ export function mountBind(src: string, dst: string, readonly = false): void {
 /** unmount unmounts target; detach makes it lazy (MNT_DETACH) for mounts still in use. */
 export function unmount(target: string, opts: { detach?: boolean } = {}): void {
   call('unmount', target, opts.detach ? MNT_DETACH : 0);
+}
+
+/** setTopDir marks dir as a top directory (chattr +T): ext4 spreads its subdirectories over block groups. */
+export function setTopDir(dir: string): void {
+  call('setTopDir', dir);
 }
 
 /** signalNumberOf turns 'SIGTERM' or 15 into 15, throwing for names this OS does not know. */

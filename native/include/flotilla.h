@@ -24,6 +24,10 @@ FLT_API int flt_mount_bind(const char *src, const char *dst, int readonly, struc
 /* flt_unmount is umount2(target, flags) with a message naming the target. */
 FLT_API int flt_unmount(const char *target, int flags, struct flt_error *err);
 
+/* flt_set_topdir sets FS_TOPDIR_FL (chattr +T) on dir: ext4 then spreads its subdirectories over
+ * block groups as it does top-level ones (Orlov), instead of packing them into dir's group. */
+FLT_API int flt_set_topdir(const char *dir, struct flt_error *err);
+
 /* flt_kill is kill(pid, signal) with a message naming the pid. */
 FLT_API int flt_kill(int pid, int signal, struct flt_error *err);
 

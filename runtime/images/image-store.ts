@@ -276,21 +276,21 @@ export class ImageStore {
     return { ...this.usage, mountpoint: this.root };
   }
 
-  /** prepareRootfs mounts `<dir>/rootfs`: the image's layers read-only under the container's own upper dir. */
-  async prepareRootfs(ref: string, containerId: string, dir: string): Promise<{ rootfs: string; config: ImageConfig }> {
+  /** prepareRootfs mounts `<dir>/rootfs`: the image's layers read-only under the container's own upper dir (in rwDir, else dir). */
+  async prepareRootfs(ref: string, containerId: string, dir: string, rwDir?: string): Promise<{ rootfs: string; config: ImageConfig }> {
     return this.shared(async () => {
       const img = this.index.resolve(ref);
       if (!img) throw new ImageError('FLT_ERR_IMAGE_NOT_FOUND', `image "${ref}" is not in the store (pull or import it first)`);
       for (let i = 0; i < img.chainIds.length; i++) await this.unpack(img.layers[i]!.digest, img.diffIds[i]!, img.chainIds.slice(0, i + 1));
       const lowerDirs: string[] = [];
       for (const c of [...img.chainIds].reverse()) lowerDirs.push(await this.links.link(c));
-      const rootfs = await this.rootfs.prepare({ containerId, imageId: img.id, dir, lowerDirs });
+      const rootfs = await this.rootfs.prepare({ containerId, imageId: img.id, dir, rwDir, lowerDirs });
       return { rootfs, config: structuredClone(img.config) };
     });
   }
 
   /** releaseRootfs unmounts a container's rootfs and removes its upper and work dirs; idempotent. */
-  async releaseRootfs(containerId: string, dir: string): Promise<void> {
-    await this.shared(() => this.rootfs.release(containerId, dir));
+  async releaseRootfs(containerId: string, dir: string, rwDir?: string): Promise<void> {
+    await this.shared(() => this.rootfs.release(containerId, dir, rwDir));
   }
 }

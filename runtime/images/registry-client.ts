@@ -220,16 +220,24 @@ export async function pullImage(ref: Reference, blobs: BlobStore, opts: PullOpti
   onBlob?.(manifest.config.digest);
   await client.blob(manifest.config, blobs);
   const queue = [...manifest.layers];
+  let failed = false;
   const worker = async (): Promise<void> => {
-    for (let d = queue.shift(); d; d = queue.shift()) {
+    for (let d = failed ? undefined : queue.shift(); d; d = failed ? undefined : queue.shift()) {
       const layer = d;
       onBlob?.(layer.digest);
       opts.onProgress?.({ layer: layer.digest, done: 0, total: layer.size });
-      await client.blob(layer, blobs, (done) => opts.onProgress?.({ layer: layer.digest, done, total: layer.size }));
+      await client.blob(layer, blobs, (done) => opts.onProgress?.({ layer: layer.digest, done, total: layer.size })).catch((err: unknown) => {
+        failed = true;
+        throw err;
+      });
       opts.onProgress?.({ layer: layer.digest, done: layer.size, total: layer.size });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_LAYERS, queue.length) }, worker));
+  // Every download in flight ends before the pull fails: the caller then drops what it fetched,
+  // which a download still writing would otherwise leave behind (a flaky registry test saw that).
+  const results = await Promise.allSettled(Array.from({ length: Math.min(PARALLEL_LAYERS, queue.length) }, worker));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
   const name = repositoryName(ref);
   const tagged = taggedName(ref);
   return {

@@ -1,7 +1,10 @@
 /**
  * Container root filesystems: an overlay of the image's read-only layer directories under the
- * container's own upper and work dirs, mounted at `<dir>/rootfs`. A lease file per container records
- * which image it uses (so the image cannot be removed under it) and survives restarts of the runtime.
+ * container's own upper and work dirs (`<rwDir>/upper`, `<rwDir>/work`), mounted at `<dir>/rootfs`.
+ * The two dirs may differ: the runtime keeps the mount point on its tmpfs (nothing to collect after a
+ * reboot, no inode made on disk) and only upper and work, the container's writes, on disk. A lease
+ * file per container records which image it uses (so the image cannot be removed under it) and
+ * survives restarts of the runtime.
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -19,13 +22,15 @@ export interface Lease {
   containerId: string;
   imageId: string;
   dir: string;
+  /** rwDir holds upper and work; absent in leases written when they lay under dir. */
+  rwDir?: string;
 }
 
 const CONTAINER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-/** rootfsPaths names the three directories a container's rootfs uses under its dir. */
-export function rootfsPaths(dir: string): { rootfs: string; upper: string; work: string } {
-  return { rootfs: path.join(dir, 'rootfs'), upper: path.join(dir, 'upper'), work: path.join(dir, 'work') };
+/** rootfsPaths names the three directories a container's rootfs uses: the mount point under dir, upper and work under rwDir. */
+export function rootfsPaths(dir: string, rwDir = dir): { rootfs: string; upper: string; work: string } {
+  return { rootfs: path.join(dir, 'rootfs'), upper: path.join(rwDir, 'upper'), work: path.join(rwDir, 'work') };
 }
 
 /** unescapeMountPath decodes the octal escapes (`\040` for a space) of /proc/self/mountinfo. */
@@ -43,6 +48,15 @@ export async function isMountPoint(target: string): Promise<boolean> {
   });
 }
 
+/** mountedOver says whether target's device differs from its parent's: cheap, and enough for an overlay (its own device). */
+async function mountedOver(target: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(target)).dev !== (await fsp.stat(path.dirname(target))).dev;
+  } catch {
+    return false;
+  }
+}
+
 /** loadNative loads runtime/native.ts only when a mount is needed, so import and pull work without it. */
 async function loadNative(): Promise<Mounter> {
   const mod = await import('../native.js');
@@ -52,6 +66,12 @@ async function loadNative(): Promise<Mounter> {
 /** RootfsManager mounts and releases container rootfs overlays and keeps their leases. */
 export class RootfsManager {
   private mounter: Mounter | undefined;
+  /**
+   * mounted holds the rootfs mount points this instance mounted, so a release need not read
+   * /proc/self/mountinfo (it grows with every pod); one it did not mount (a restart, a crash) is
+   * looked up there.
+   */
+  private readonly mounted = new Set<string>();
 
   constructor(private readonly leaseDir: string, mounter?: Mounter) {
     this.mounter = mounter;
@@ -94,46 +114,48 @@ export class RootfsManager {
     return (await this.leases()).filter((l) => l.imageId === imageId).map((l) => l.containerId);
   }
 
-  /** prepare mounts the overlay (lowerDirs topmost first) at `<dir>/rootfs`; a mounted one is returned as is. */
-  async prepare(opts: { containerId: string; imageId: string; dir: string; lowerDirs: string[] }): Promise<string> {
+  /** prepare mounts the overlay (lowerDirs topmost first) at `<dir>/rootfs` over `<rwDir>/upper`; a mounted one is returned as is. */
+  async prepare(opts: { containerId: string; imageId: string; dir: string; rwDir?: string; lowerDirs: string[] }): Promise<string> {
     const file = this.leaseFile(opts.containerId);
-    if (!path.isAbsolute(opts.dir)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `container dir "${opts.dir}" must be an absolute path`);
-    const p = rootfsPaths(opts.dir);
+    for (const d of [opts.dir, opts.rwDir ?? opts.dir]) {
+      if (!path.isAbsolute(d)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `container dir "${d}" must be an absolute path`);
+    }
+    const p = rootfsPaths(opts.dir, opts.rwDir);
     // Only a rootfs directory that exists can be mounted already (a new container's does not: no mount table read).
     const exists = await fsp.access(p.rootfs).then(() => true, () => false);
-    if (exists && (await isMountPoint(p.rootfs))) {
+    if (exists && (this.mounted.has(p.rootfs) || (await isMountPoint(p.rootfs)))) {
       const lease = await fsp.readFile(file, 'utf8').then((s) => JSON.parse(s) as Lease, () => undefined);
       if (lease?.imageId === opts.imageId) return p.rootfs;
       throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is already mounted for another image or container`);
     }
-    const lease: Lease = { containerId: opts.containerId, imageId: opts.imageId, dir: path.resolve(opts.dir) };
+    const lease: Lease = { containerId: opts.containerId, imageId: opts.imageId, dir: path.resolve(opts.dir), ...(opts.rwDir ? { rwDir: path.resolve(opts.rwDir) } : {}) };
     // No fsync: the mount it guards does not outlive a reboot either.
     await writeFileAtomic(file, `${JSON.stringify(lease)}\n`, { durable: false });
     try {
-      await fsp.mkdir(opts.dir, { recursive: true });
       for (const d of [p.rootfs, p.upper, p.work]) await fsp.mkdir(d, { recursive: true });
       const native = await this.native();
       try {
         native.mountOverlay({ lowerDirs: opts.lowerDirs, upperDir: p.upper, workDir: p.work, target: p.rootfs });
+        this.mounted.add(p.rootfs);
       } catch (err) {
         throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `mount overlay at ${p.rootfs}: ${(err as Error).message}`, { cause: err });
       }
       return p.rootfs;
     } catch (err) {
-      await this.cleanup(opts.containerId, opts.dir).catch(() => undefined);
+      await this.cleanup(opts.containerId, opts.dir, opts.rwDir).catch(() => undefined);
       throw err;
     }
   }
 
-  /** release unmounts `<dir>/rootfs` (lazily if busy), removes rootfs, upper and work, and drops the lease. */
-  async release(containerId: string, dir: string): Promise<void> {
+  /** release unmounts `<dir>/rootfs` (lazily if busy), removes rootfs, upper and work (under rwDir), and drops the lease. */
+  async release(containerId: string, dir: string, rwDir?: string): Promise<void> {
     this.leaseFile(containerId);
-    await this.cleanup(containerId, dir);
+    await this.cleanup(containerId, dir, rwDir);
   }
 
-  private async cleanup(containerId: string, dir: string): Promise<void> {
-    const p = rootfsPaths(dir);
-    if (await isMountPoint(p.rootfs)) {
+  private async cleanup(containerId: string, dir: string, rwDir?: string): Promise<void> {
+    const p = rootfsPaths(dir, rwDir);
+    if (this.mounted.has(p.rootfs) || (await isMountPoint(p.rootfs))) {
       const native = await this.native();
       try {
         native.unmount(p.rootfs);
@@ -141,10 +163,12 @@ export class RootfsManager {
         try {
           native.unmount(p.rootfs, { detach: true });
         } catch (err) {
-          throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `unmount ${p.rootfs}: ${(err as Error).message}`, { cause: err });
+          // One we mounted may have been unmounted behind our back: only a real mount is an error.
+          if (await isMountPoint(p.rootfs)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `unmount ${p.rootfs}: ${(err as Error).message}`, { cause: err });
         }
       }
-      if (await isMountPoint(p.rootfs)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is still mounted after unmount`);
+      if (await mountedOver(p.rootfs)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is still mounted after unmount`);
+      this.mounted.delete(p.rootfs);
     }
     await fsp.rm(p.upper, { recursive: true, force: true });
     await fsp.rm(p.work, { recursive: true, force: true });

@@ -55,6 +55,12 @@ export class OciRuntime {
   readonly root: string;
   readonly cgroups: CgroupManager;
   private rootMade = false;
+  /**
+   * records caches each container's state.json, which only this runtime writes (launch) and
+   * removes (delete), so state() need not read it on every status call. A miss reads the file,
+   * so a new OciRuntime over the same root (a restart) finds every container.
+   */
+  private readonly records = new Map<string, StateRecord>();
 
   constructor(opts: OciRuntimeOptions = {}) {
     this.root = opts.root ?? DEFAULT_OCI_ROOT;
@@ -128,6 +134,7 @@ export class OciRuntime {
       rec.shimPid = shimPid;
       rec.pidStart = procStartTime(pid) ?? '';
       writeStateRecord(dir, rec);
+      this.records.set(id, rec);
     } catch (err) {
       if (cgroupMade) {
         this.cgroups.killAll(b.cgroupsPath);
@@ -156,7 +163,26 @@ export class OciRuntime {
   /** state reports the container's status, derived from its files and the process table. */
   state(id: string): ContainerState {
     const dir = this.dir(id);
-    return this.stateOf(dir, readStateRecord(dir, id));
+    const cached = this.records.get(id);
+    const st = this.stateOf(dir, cached ?? this.record(dir, id));
+    // Stopped without an exit file may also mean the directory was removed behind our back: ask the disk.
+    if (cached && st.status === 'stopped' && st.exitCode === LOST_EXIT_CODE) return this.stateOf(dir, this.record(dir, id, true));
+    return st;
+  }
+
+  /** record returns the container's state.json, from the cache unless fresh is asked for. */
+  private record(dir: string, id: string, fresh = false): StateRecord {
+    const cached = fresh ? undefined : this.records.get(id);
+    if (cached) return cached;
+    try {
+      const rec = readStateRecord(dir, id);
+      // Only a launched container's record is final; one still being created is rewritten with its pids.
+      if (rec.pid > 0) this.records.set(id, rec);
+      return rec;
+    } catch (err) {
+      this.records.delete(id);
+      throw err;
+    }
   }
 
   private stateOf(dir: string, rec: StateRecord): ContainerState {
@@ -224,7 +250,7 @@ export class OciRuntime {
   /** wait resolves when the container has exited, with its exit status and OOM verdict. */
   async wait(id: string, timeoutMs?: number): Promise<WaitResult> {
     const dir = this.dir(id);
-    const rec = readStateRecord(dir, id);
+    const rec = this.record(dir, id);
     let exit = readExitSafe(dir);
     if (exit === undefined) {
       const st = this.stateOf(dir, rec);
@@ -267,7 +293,7 @@ export class OciRuntime {
     const dir = this.dir(id);
     let rec: StateRecord;
     try {
-      rec = readStateRecord(dir, id);
+      rec = this.record(dir, id, true);
     } catch (err) {
       // A directory without state.json is what a crash in the middle of create leaves.
       if (err instanceof OciError && err.code === 'FLT_ERR_OCI_NOT_FOUND' && existsSync(dir) && opts.force) {
@@ -301,6 +327,7 @@ export class OciRuntime {
       await this.cgroups.remove(rec.cgroupsPath);
     }
     removeStateDir(dir);
+    this.records.delete(id);
   }
 
   /** list reports every container under the root (directories that are not containers are skipped). */
@@ -353,9 +380,12 @@ function readExitSafe(dir: string): ExitInfo | undefined {
   }
 }
 
+/** LOST_EXIT_CODE is the exit code reported for an exit nobody recorded. */
+const LOST_EXIT_CODE = 255;
+
 /** lostExit stands for an exit nobody recorded: the shim died before its container did. */
 function lostExit(): ExitInfo {
-  return { exitCode: 255, signal: null, finishedAt: new Date().toISOString() };
+  return { exitCode: LOST_EXIT_CODE, signal: null, finishedAt: new Date().toISOString() };
 }
 
 /** waitGone waits for a process that is not our child to disappear (it is reaped by its own parent). */

@@ -4,7 +4,7 @@
  * Start, Stop (SIGTERM, grace, SIGKILL), Remove, Status, Stats and ExecSync follow CRI's
  * meanings. Exit facts are copied into the record once known, so they outlive the runtime.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, normalize } from 'node:path';
 import type { Container, ContainerConfig, ContainerFilter, ContainerState, ContainerStats, ContainerStatusResponse, PodSandboxConfig, StringMap } from '../proto/types.js';
 import { RECORD_VERSION, type ContainerRecord, type SandboxRecord } from '../state/records.js';
@@ -42,8 +42,14 @@ export function logPathOf(sandboxConfig: PodSandboxConfig, config: ContainerConf
   return p;
 }
 
+/** LOST_EXIT_CODE is the exit code of a container whose exit nobody saw (as the OCI runtime reports a lost shim). */
+const LOST_EXIT_CODE = 255;
+
 /** ContainerManager implements the container RPCs over the shared runtime context. */
 export class ContainerManager {
+  /** making holds the containers whose CreateContainer is under way: their OCI state may not exist yet. */
+  private readonly making = new Set<string>();
+
   constructor(private readonly ctx: RuntimeContext, private readonly sandboxes: SandboxManager) {}
 
   /** resolveId finds a container by full id or unique prefix. */
@@ -78,7 +84,14 @@ export class ContainerManager {
       const dup = this.ctx.store.listContainers(sandbox.id).find((c) => c.config.metadata?.name === name && (c.config.metadata?.attempt ?? 0) === attempt);
       if (dup) throw new RuntimeServiceError('FLT_ERR_RUNTIME_EXISTS', `container "${name}" attempt ${attempt} already exists in pod sandbox ${sandbox.id} as ${dup.id}`);
 
+      // Resolved now, so the first record (the one a crash leaves for cleanup) already holds the
+      // image id and rootfs a restart reports: no second save once the container is made.
+      const imageId = this.ctx.deps.images.resolveImage(config.image!.image!);
       const id = newId();
+      // The bundle (config.json, the rootfs mount point) is on the volatile tmpfs: a reboot ends the
+      // mount anyway, and each file made on this disk costs a scan of recently deleted inodes. The
+      // container's writes (overlay upper and work) and its default log stay on disk, in store.containerDir.
+      const bundle = join(this.ctx.runDir, 'containers', id);
       const dir = this.ctx.store.containerDir(id);
       const rec: ContainerRecord = {
         version: RECORD_VERSION,
@@ -88,30 +101,33 @@ export class ContainerManager {
         startedAt: 0,
         config,
         image: config.image!.image!,
-        imageRef: '',
-        imageId: '',
-        bundle: dir,
-        rootfs: '',
+        imageRef: imageId,
+        imageId,
+        bundle,
+        rootfs: join(bundle, 'rootfs'),
         logPath: logPathOf(sandbox.config, config, dir),
         cgroupPath: `${sandbox.cgroupPath}/${id.slice(0, 16)}`,
         exit: null,
       };
       // Listed from here on: a RemoveContainer of it waits for the create (the rootfs is no longer serialised by the image store).
-      return this.ctx.locks.run(id, () => this.make(rec, sandbox, config));
+      this.making.add(id);
+      return this.ctx.locks.run(id, () => this.make(rec, sandbox, config)).finally(() => this.making.delete(id));
     });
   }
 
   /** make prepares the rootfs, writes config.json and creates the OCI container of a new record, undoing all on failure. */
   private async make(rec: ContainerRecord, sandbox: SandboxRecord, config: ContainerConfig): Promise<string> {
     const { id, bundle: dir } = rec;
+    const rwDir = this.ctx.store.containerDir(id);
     const timer = new StepTimer(`CreateContainer ${id.slice(0, 12)}`);
     this.ctx.store.saveContainer(rec);
     let rootfsPrepared = false;
     let ociCreated = false;
     try {
-      const prepared = await this.ctx.deps.images.prepareRootfs(rec.image, id, dir);
+      const prepared = await this.ctx.deps.images.prepareRootfs(rec.imageId, id, dir, rwDir);
       rootfsPrepared = true;
       timer.mark('rootfs');
+      const changed = prepared.rootfs !== rec.rootfs || prepared.imageId !== rec.imageId;
       rec.rootfs = prepared.rootfs;
       rec.imageId = prepared.imageId;
       rec.imageRef = prepared.imageId;
@@ -136,12 +152,13 @@ export class ContainerManager {
       await this.ctx.deps.oci.create(id, dir, { logPath: rec.logPath });
       ociCreated = true;
       timer.mark('oci-create');
-      this.ctx.store.saveContainer(rec);
+      if (changed) this.ctx.store.saveContainer(rec);
       timer.done(this.ctx.log);
       return id;
     } catch (err) {
       if (ociCreated) await this.ctx.deps.oci.delete(id, { force: true }).catch(() => undefined);
-      if (rootfsPrepared) await this.ctx.deps.images.releaseRootfs(id, dir).catch((e) => this.ctx.log(`container ${id}: release rootfs: ${errorText(e)}`));
+      if (rootfsPrepared) await this.ctx.deps.images.releaseRootfs(id, dir, rwDir).catch((e) => this.ctx.log(`container ${id}: release rootfs: ${errorText(e)}`));
+      rmSync(dir, { recursive: true, force: true });
       this.ctx.store.deleteContainer(id);
       if ((err as { code?: string }).code === 'FLT_ERR_OCI_SPEC') throw invalid('config', errorText(err));
       throw err;
@@ -201,8 +218,10 @@ export class ContainerManager {
       if (!rec) return;
       await this.ctx.deps.oci.delete(rec.id, { force: true });
       // Always: a crash during CreateContainer may have mounted the rootfs before recording it.
-      await this.ctx.deps.images.releaseRootfs(rec.id, rec.bundle);
+      await this.ctx.deps.images.releaseRootfs(rec.id, rec.bundle, this.ctx.store.containerDir(rec.id));
       if (this.ctx.deps.cgroups.exists(rec.cgroupPath)) await this.ctx.deps.cgroups.remove(rec.cgroupPath, 5000);
+      // The bundle: on the tmpfs, or (a record of an older runtime) the container dir deleteContainer removes.
+      rmSync(rec.bundle, { recursive: true, force: true });
       this.ctx.store.deleteContainer(rec.id);
     });
   }
@@ -224,7 +243,12 @@ export class ContainerManager {
   /** liveState asks the OCI runtime, recording the exit the first time a container is seen stopped. */
   private async liveState(rec: ContainerRecord): Promise<ContainerState> {
     if (rec.exit) return 'CONTAINER_EXITED';
-    const st = await this.ctx.deps.oci.state(rec.id).catch(() => undefined);
+    const st = await this.ctx.deps.oci.state(rec.id).catch(() => null);
+    if (st === undefined && !this.making.has(rec.id)) {
+      // No OCI state for a made container: the volatile dir went with a reboot, and its process with it.
+      this.recordExit(rec, { exitCode: LOST_EXIT_CODE, signal: null, startedAt: 0, finishedAt: nowNs(), oomKilled: false });
+      return 'CONTAINER_EXITED';
+    }
     if (st?.status === 'stopped') {
       const exit = await this.ctx.deps.oci.wait(rec.id, 0).catch(() => undefined);
       if (exit) this.recordExit(rec, exit);
@@ -236,7 +260,17 @@ export class ContainerManager {
   /** status builds ContainerStatusResponse; verbose adds pid, bundle, rootfs, cgroup and config. */
   async status(id: string, verbose = false): Promise<ContainerStatusResponse> {
     const rec = this.get(id);
-    const state = await this.liveState(rec);
+    return this.statusOf(rec, await this.liveState(rec), verbose);
+  }
+
+  /** statusesIn gives the status of every container of a sandbox, asking each one's live state once. */
+  async statusesIn(sandboxId: string): Promise<ContainerStatusResponse['status'][]> {
+    const out: ContainerStatusResponse['status'][] = [];
+    for (const rec of this.ctx.store.listContainers(sandboxId)) out.push((await this.statusOf(rec, await this.liveState(rec), false)).status);
+    return out;
+  }
+
+  private async statusOf(rec: ContainerRecord, state: ContainerState, verbose: boolean): Promise<ContainerStatusResponse> {
     const info: StringMap = {};
     if (verbose) {
       const st = await this.ctx.deps.oci.state(rec.id).catch(() => undefined);

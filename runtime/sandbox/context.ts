@@ -14,6 +14,8 @@ export const DEFAULT_CGROUP_PARENT = '/flotilla';
 /** RuntimeContext is shared by SandboxManager and ContainerManager. */
 export interface RuntimeContext {
   root: string;
+  /** runDir holds what a reboot ends (runtime/state/volatile-dir.ts): each sandbox's files live under runDir/sandboxes. */
+  runDir: string;
   store: StateStore;
   network: PodNetwork;
   deps: RuntimeDeps;

@@ -49,8 +49,11 @@ export interface PreparedRootfs {
 
 /** ImagePort is the image store as the container manager uses it (runtime/images/). */
 export interface ImagePort {
-  prepareRootfs(ref: string, containerId: string, dir: string): Promise<PreparedRootfs>;
-  releaseRootfs(containerId: string, dir: string): Promise<void>;
+  /** resolveImage gives the id (sha256:...) of the image a reference names, or throws NOT_FOUND naming it. */
+  resolveImage(ref: string): string;
+  /** prepareRootfs mounts `<dir>/rootfs` over upper and work dirs made under rwDir. */
+  prepareRootfs(ref: string, containerId: string, dir: string, rwDir: string): Promise<PreparedRootfs>;
+  releaseRootfs(containerId: string, dir: string, rwDir: string): Promise<void>;
 }
 
 /** ExecPort runs a command inside a running container (runtime/shim/). */

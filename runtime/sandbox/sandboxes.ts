@@ -4,7 +4,7 @@
  * /etc/hosts and /etc/resolv.conf; Stop kills its containers and gives the network back;
  * Remove takes everything else away. Each step is undone if a later one fails.
  */
-import { mkdirSync, existsSync, chmodSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PodSandboxConfig, PodSandboxFilter, PodSandbox, PodSandboxStatusResponse, StringMap } from '../proto/types.js';
 import { RECORD_VERSION, type SandboxRecord } from '../state/records.js';
@@ -117,7 +117,8 @@ export class SandboxManager {
     if (!this.ctx.network.podCidr) throw new NetworkNotConfiguredError();
 
     const id = newId();
-    const dir = this.ctx.store.sandboxDir(id);
+    // The record stays on disk (store.sandboxDir); the files a reboot ends go to the volatile dir.
+    const dir = join(this.ctx.runDir, 'sandboxes', id);
     const parent = (config.linux?.cgroupParent || this.ctx.cgroupParent).replace(/\/+$/, '');
     const rec: SandboxRecord = {
       version: RECORD_VERSION,
@@ -139,7 +140,7 @@ export class SandboxManager {
       timer.mark('record');
       try {
         if (config.logDirectory) mkdirSync(config.logDirectory, { recursive: true });
-        mkdirSync(join(dir, 'shm'));
+        mkdirSync(join(dir, 'shm'), { recursive: true });
         chmodSync(join(dir, 'shm'), 0o1777);
         const ns = await this.ctx.deps.namespaces.create(join(dir, 'ns'), ['net', 'ipc', 'uts'], hostname);
         rec.namespaces = ns;
@@ -204,6 +205,7 @@ export class SandboxManager {
   private async teardown(rec: SandboxRecord): Promise<void> {
     await this.ctx.network.detach(rec.id);
     if (existsSync(join(rec.dir, 'ns'))) await this.ctx.deps.namespaces.remove(join(rec.dir, 'ns'));
+    rmSync(rec.dir, { recursive: true, force: true });
     if (this.ctx.deps.cgroups.exists(rec.cgroupPath)) {
       this.ctx.deps.cgroups.killAll(rec.cgroupPath);
       await this.ctx.deps.cgroups.remove(rec.cgroupPath, 5000);

@@ -10,6 +10,7 @@ import { StateStore } from '../state/store.js';
 import { PodNetwork, DEFAULT_BRIDGE } from '../network/pod-network.js';
 import { parseCidr } from '../network/cidr.js';
 import { writeFileAtomic } from '../network/etc-files.js';
+import { volatileDir } from '../state/volatile-dir.js';
 import { KeyedLock } from '../sandbox/keyed-lock.js';
 import { DEFAULT_CGROUP_PARENT, type RuntimeContext, errorText } from '../sandbox/context.js';
 import type { RuntimeDeps } from '../sandbox/deps.js';
@@ -107,10 +108,11 @@ export class FlotillaRuntime {
     const store = new StateStore(opts.root);
     store.load();
     for (const s of store.skipped) log(`state: ${s}`);
-    const network = new PodNetwork(join(opts.root, 'ipam'), { bridge: opts.bridge ?? DEFAULT_BRIDGE, podCidr });
+    const runDir = volatileDir(opts.root);
+    const network = new PodNetwork(join(runDir, 'ipam'), { bridge: opts.bridge ?? DEFAULT_BRIDGE, podCidr });
     const cgroupParent = (opts.cgroupParent ?? DEFAULT_CGROUP_PARENT).replace(/\/+$/, '');
     if (!cgroupParent.startsWith('/')) throw invalid('--cgroup-parent', `must be an absolute cgroup path, got "${cgroupParent}"`);
-    const rt = new FlotillaRuntime({ root: opts.root, store, network, deps: opts.deps, locks: new KeyedLock(), cgroupParent, log });
+    const rt = new FlotillaRuntime({ root: opts.root, runDir, store, network, deps: opts.deps, locks: new KeyedLock(), cgroupParent, log });
     rt.markLostSandboxes();
     return rt;
   }

@@ -39,8 +39,7 @@ export function runtimeServiceHandlers(rt: FlotillaRuntime): grpc.UntypedService
     RemovePodSandbox: async (r) => (await rt.sandboxes.remove(r.podSandboxId), {}),
     PodSandboxStatus: async (r) => {
       const res = rt.sandboxes.status(r.podSandboxId, r.verbose === true);
-      const cs = await rt.containers.list({ podSandboxId: res.status.id });
-      res.containersStatuses = await Promise.all(cs.map(async (c) => (await rt.containers.status(c.id)).status));
+      res.containersStatuses = await rt.containers.statusesIn(res.status.id);
       return res;
     },
     ListPodSandbox: (r) => ({ items: rt.sandboxes.list(r.filter) }),

@@ -2,7 +2,7 @@
  * exit.ts: the shim's state files: exit.json (written atomically when the container exits)
  * and shim.pid. waitExit watches the state directory instead of polling.
  */
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ShimError } from './errors.js';
 
@@ -11,9 +11,12 @@ export type ExitInfo = { exitCode: number; signal: number | null; startedAt?: st
 
 /** readExit returns the container's exit record, or undefined while it runs. */
 export function readExit(stateDir: string): ExitInfo | undefined {
+  const path = join(stateDir, 'exit.json');
+  // Asked on every status call of a running container: a miss costs an access(2), not a thrown ENOENT.
+  if (!existsSync(path)) return undefined;
   let text: string;
   try {
-    text = readFileSync(join(stateDir, 'exit.json'), 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ShimError('FLT_ERR_SHIM_STATE', `read ${join(stateDir, 'exit.json')}: ${(e as Error).message}`);

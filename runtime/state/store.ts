@@ -1,11 +1,16 @@
 /**
- * store.ts: the runtime's on-disk state. One JSON file per sandbox and per container, each
- * written through a `.new` file and a rename (see writeRecord) so a crash never leaves half a record; an
- * in-memory copy answers reads. A restarted runtime calls load() and knows every object again.
+ * store.ts: the runtime's on-disk state. Every sandbox and container record is a line in one
+ * append-only log, `<root>/records.log` (record-log.ts: crash-safe, and no new file per save);
+ * an in-memory copy answers reads. A restarted runtime calls load() and knows every object again.
+ * Records an older runtime wrote as `<root>/{sandboxes,containers}/<id>/*.json` are moved into the log.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RECORD_VERSION, type ContainerRecord, type SandboxRecord } from './records.js';
+import { RecordLog } from './record-log.js';
+
+/** RECORD_LOG is the file, under the root, that holds every record. */
+export const RECORD_LOG = 'records.log';
 
 /** StateError is a state file that cannot be read or written; the message names the file. */
 export class StateError extends Error {
@@ -16,20 +21,7 @@ export class StateError extends Error {
   }
 }
 
-/**
- * writeRecord replaces a record crash-safely without renaming over it: renaming onto (or
- * truncating) an existing file makes ext4 flush it (auto_da_alloc), which costs milliseconds per
- * save on a busy disk. The new text goes to `<path>.new`, the old file is unlinked, then the new
- * one renamed into place; a crash between leaves `<path>.new`, which readRecordFile takes.
- */
-export function writeRecord(path: string, value: unknown): void {
-  const next = `${path}.new`;
-  writeFileSync(next, JSON.stringify(value, null, 1));
-  rmSync(path, { force: true });
-  renameSync(next, path);
-}
-
-/** readRecordFile reads a record written by writeRecord, falling back to `<path>.new` after a crash. */
+/** readRecordFile reads an older runtime's record file, falling back to the `<path>.new` it left after a crash. */
 export function readRecordFile(path: string): string | undefined {
   for (const p of [path, `${path}.new`]) {
     try {
@@ -41,19 +33,21 @@ export function readRecordFile(path: string): string | undefined {
   return undefined;
 }
 
-/** StateStore keeps sandbox and container records under `<root>/sandboxes` and `<root>/containers`. */
+/** StateStore keeps sandbox and container records in `<root>/records.log`; container dirs are `<root>/containers/<id>`. */
 export class StateStore {
   readonly sandboxesDir: string;
   readonly containersDir: string;
+  private readonly log: RecordLog;
+  private loaded = false;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
-  /** skipped lists files load() could not read, with the reason, for the runtime to log. */
+  /** skipped lists records load() could not read, with the reason, for the runtime to log. */
   readonly skipped: string[] = [];
 
   constructor(root: string) {
     this.sandboxesDir = join(root, 'sandboxes');
     this.containersDir = join(root, 'containers');
-    mkdirSync(this.sandboxesDir, { recursive: true, mode: 0o700 });
+    this.log = new RecordLog(join(root, RECORD_LOG));
     mkdirSync(this.containersDir, { recursive: true, mode: 0o700 });
   }
 
@@ -62,41 +56,64 @@ export class StateStore {
     this.sandboxes.clear();
     this.containers.clear();
     this.skipped.length = 0;
-    for (const id of readdirSync(this.sandboxesDir)) {
-      const rec = this.readRecord<SandboxRecord>(join(this.sandboxesDir, id, 'sandbox.json'));
-      if (rec) this.sandboxes.set(rec.id, rec);
+    const { values, bad } = this.log.open();
+    this.loaded = true;
+    this.skipped.push(...bad);
+    for (const [key, value] of values) {
+      const rec = this.checked(`${this.log.path} ${key}`, value);
+      if (key.startsWith('s/') && rec) this.sandboxes.set(rec.id, rec as SandboxRecord);
+      else if (key.startsWith('c/') && rec) this.containers.set(rec.id, rec as ContainerRecord);
     }
-    for (const id of readdirSync(this.containersDir)) {
-      const rec = this.readRecord<ContainerRecord>(join(this.containersDir, id, 'container.json'));
-      if (rec) this.containers.set(rec.id, rec);
+    this.migrate(this.sandboxesDir, 'sandbox.json', (rec) => this.saveSandbox(rec as SandboxRecord));
+    this.migrate(this.containersDir, 'container.json', (rec) => this.saveContainer(rec as ContainerRecord));
+  }
+
+  /** migrate moves an older runtime's per-object record files into the log (the log is written first). */
+  private migrate(dir: string, file: string, save: (rec: { id: string }) => void): void {
+    let ids: string[];
+    try {
+      ids = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const id of ids) {
+      const path = join(dir, id, file);
+      let text: string | undefined;
+      try {
+        text = readRecordFile(path);
+      } catch (err) {
+        this.skipped.push(`${path}: ${(err as Error).message}`);
+        continue;
+      }
+      if (text === undefined) continue; // a container dir holding only its overlay dirs or log
+      let rec: { id: string } | undefined;
+      try {
+        rec = this.checked(path, JSON.parse(text));
+      } catch (err) {
+        this.skipped.push(`${path}: ${(err as Error).message}`);
+      }
+      if (!rec) continue;
+      save(rec);
+      rmSync(path, { force: true });
+      rmSync(`${path}.new`, { force: true });
+      try {
+        rmdirSync(join(dir, id)); // only when empty: an old sandbox's files live on in its dir (rec.dir)
+      } catch {
+        // not empty, or a container dir (its overlay dirs)
+      }
     }
   }
 
-  private readRecord<T extends { version: number; id: string }>(path: string): T | undefined {
-    try {
-      const text = readRecordFile(path);
-      if (text === undefined) {
-        this.skipped.push(`${path}: no record file (a half-made object; skipped)`);
-        return undefined;
-      }
-      const rec = JSON.parse(text) as T;
-      if (rec.version !== RECORD_VERSION || typeof rec.id !== 'string') {
-        this.skipped.push(`${path}: unknown record version ${String(rec.version)}`);
-        return undefined;
-      }
-      return rec;
-    } catch (err) {
-      this.skipped.push(`${path}: ${(err as Error).message}`);
+  private checked(where: string, rec: unknown): { version: number; id: string } | undefined {
+    const r = rec as { version?: unknown; id?: unknown } | null;
+    if (r === null || typeof r !== 'object' || r.version !== RECORD_VERSION || typeof r.id !== 'string') {
+      this.skipped.push(`${where}: unknown record version ${String(r?.version)}`);
       return undefined;
     }
+    return r as { version: number; id: string };
   }
 
-  /** sandboxDir is the directory of one sandbox's record and files. */
-  sandboxDir(id: string): string {
-    return join(this.sandboxesDir, id);
-  }
-
-  /** containerDir is the directory of one container's record and bundle. */
+  /** containerDir is the on-disk directory of one container: its overlay upper and work dirs, its default log. */
   containerDir(id: string): string {
     return join(this.containersDir, id);
   }
@@ -122,29 +139,39 @@ export class StateStore {
     return sandboxId === undefined ? all : all.filter((c) => c.sandboxId === sandboxId);
   }
 
+  private opened(): RecordLog {
+    if (!this.loaded) this.load();
+    return this.log;
+  }
+
   /** saveSandbox writes the record to disk and memory. */
   saveSandbox(rec: SandboxRecord): void {
-    if (!this.sandboxes.has(rec.id)) mkdirSync(this.sandboxDir(rec.id), { recursive: true, mode: 0o700 });
-    writeRecord(join(this.sandboxDir(rec.id), 'sandbox.json'), rec);
+    this.opened().put(`s/${rec.id}`, rec);
     this.sandboxes.set(rec.id, rec);
   }
 
   /** saveContainer writes the record to disk and memory. */
   saveContainer(rec: ContainerRecord): void {
-    if (!this.containers.has(rec.id)) mkdirSync(this.containerDir(rec.id), { recursive: true, mode: 0o700 });
-    writeRecord(join(this.containerDir(rec.id), 'container.json'), rec);
+    this.opened().put(`c/${rec.id}`, rec);
     this.containers.set(rec.id, rec);
   }
 
-  /** deleteSandbox forgets the sandbox and removes its directory. */
+  /** deleteSandbox forgets the sandbox. */
   deleteSandbox(id: string): void {
+    this.opened().delete(`s/${id}`);
     this.sandboxes.delete(id);
-    rmSync(this.sandboxDir(id), { recursive: true, force: true });
   }
 
   /** deleteContainer forgets the container and removes its directory. */
   deleteContainer(id: string): void {
-    this.containers.delete(id);
     rmSync(this.containerDir(id), { recursive: true, force: true });
+    this.opened().delete(`c/${id}`);
+    this.containers.delete(id);
+  }
+
+  /** close releases the log file. */
+  close(): void {
+    this.log.close();
+    this.loaded = false;
   }
 }

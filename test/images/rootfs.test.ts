@@ -120,3 +120,33 @@ test('an image of 60 layers mounts (short layer links keep the overlay options u
   await store.remove('many:layers');
   assert.deepEqual(await listTree(path.join(work, 'store', 'l')), [], 'short links go with their layers');
 });
+
+test('the mount point and the upper/work dirs may live apart; a release copes with a mount already gone', async (t) => {
+  if (!requireRoot(t, 'overlay mounts')) return;
+  const work = await tempDir('rootfs');
+  const mountDir = path.join(work, 'run', 'c1');
+  const rwDir = path.join(work, 'disk', 'c1');
+  t.after(async () => {
+    if (await isMountPoint(path.join(mountDir, 'rootfs')).catch(() => false)) execFileSync('umount', ['-l', path.join(mountDir, 'rootfs')]);
+    await fsp.rm(work, { recursive: true, force: true });
+  });
+  const store = new ImageStore(path.join(work, 'store'));
+  await store.init();
+  await buildBusyboxImage(path.join(work, 'bb.tar'));
+  await store.importFile(path.join(work, 'bb.tar'));
+  const { rootfs } = await store.prepareRootfs('busybox', 'c1', mountDir, rwDir);
+  assert.equal(rootfs, path.join(mountDir, 'rootfs'));
+  await fsp.writeFile(path.join(rootfs, 'tmp/written'), 'x');
+  assert.equal(await fsp.readFile(path.join(rwDir, 'upper/tmp/written'), 'utf8'), 'x', 'writes land in the rw dir');
+  assert.deepEqual((await listTree(mountDir)).filter((p) => !p.startsWith('rootfs/')), ['rootfs'], 'only the mount point is in the mount dir');
+  await store.releaseRootfs('c1', mountDir, rwDir);
+  assert.equal(await isMountPoint(rootfs), false);
+  assert.deepEqual([await listTree(mountDir), await listTree(rwDir)], [[], []]);
+
+  // Unmounted behind the store's back (as after a reboot's umount): the release still cleans up.
+  await store.prepareRootfs('busybox', 'c2', mountDir, rwDir);
+  execFileSync('umount', [rootfs]);
+  await store.releaseRootfs('c2', mountDir, rwDir);
+  assert.deepEqual([await listTree(mountDir), await listTree(rwDir)], [[], []]);
+  await store.remove('busybox');
+});

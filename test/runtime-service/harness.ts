@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { RuntimeClient } from '../../runtime/client.js';
 import { createCgroupManager } from '../../runtime/cgroups/detect.js';
 import { buildBusyboxImage } from '../../runtime/images/example-image.js';
+import { volatileDir } from '../../runtime/state/volatile-dir.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -131,7 +132,7 @@ export class RuntimeHarness {
 
   /** ipamAllocations lists the allocated-address files. */
   ipamAllocations(): string[] {
-    const d = join(this.root, 'ipam');
+    const d = join(volatileDir(this.root), 'ipam');
     return existsSync(d) ? readdirSync(d).filter((n) => /^\d+\.\d+\.\d+\.\d+$/.test(n)) : [];
   }
 
@@ -140,14 +141,17 @@ export class RuntimeHarness {
     const out: string[] = [];
     const veths = this.netnsLinks().filter((l) => l.startsWith('veth'));
     if (veths.length) out.push(`veths: ${veths.join(', ')}`);
-    const mounts = this.mountsUnderRoot();
+    // The runtime's own volatile tmpfs stays mounted for its next start; anything else is a leak.
+    const mounts = this.mountsUnderRoot().filter((m) => m !== volatileDir(this.root));
     if (mounts.length) out.push(`mounts: ${mounts.join(', ')}`);
     const cgs = this.cgroupChildren();
     if (cgs.length) out.push(`cgroups: ${cgs.join(', ')}`);
     const ips = this.ipamAllocations();
     if (ips.length) out.push(`ipam: ${ips.join(', ')}`);
-    const nsFiles = existsSync(join(this.root, 'sandboxes')) ? readdirSync(join(this.root, 'sandboxes')) : [];
-    if (nsFiles.length) out.push(`sandbox dirs: ${nsFiles.join(', ')}`);
+    for (const d of [join(this.root, 'sandboxes'), join(volatileDir(this.root), 'sandboxes')]) {
+      const names = existsSync(d) ? readdirSync(d) : [];
+      if (names.length) out.push(`sandbox dirs under ${d}: ${names.join(', ')}`);
+    }
     return out;
   }
 

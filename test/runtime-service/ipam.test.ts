@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCidr, gatewayOf, broadcastOf, nextFree, ipToInt, intToIp, CidrError } from '../../runtime/network/cidr.js';
@@ -43,4 +43,23 @@ test('HostLocalIpam keeps one O_EXCL file per address, survives a new instance, 
   assert.throws(() => b.allocate(cidr, 'g'), (e: unknown) => e instanceof IpamError && e.code === 'FLT_ERR_IPAM_EXHAUSTED' && /10\.0\.0\.0\/29/.test(e.message));
   for (const o of ['sandbox-b', 'sandbox-c', 'd', 'e', 'f']) b.release(o);
   assert.deepEqual(readdirSync(dir).filter((n) => !n.startsWith('last_reserved')), []);
+});
+
+test('HostLocalIpam reads the lease files once: a restart finds them, an address taken behind its back is skipped', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-ipam-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cidr = parseCidr('10.0.0.0/28');
+  const a = new HostLocalIpam(dir);
+  assert.equal(a.allocate(cidr, 'p1').ip, '10.0.0.2');
+  assert.equal(a.allocate(cidr, 'p2').ip, '10.0.0.3');
+  writeFileSync(join(dir, '10.0.0.4'), 'stranger'); // another allocator, after a loaded the files
+  assert.equal(a.allocate(cidr, 'p3').ip, '10.0.0.5', 'the O_EXCL create still guards');
+  assert.deepEqual(a.release('p2'), ['10.0.0.3']);
+
+  const b = new HostLocalIpam(dir); // a restarted runtime: the files are the state
+  assert.deepEqual([...b.allocated()].sort(), [['10.0.0.2', 'p1'], ['10.0.0.4', 'stranger'], ['10.0.0.5', 'p3']]);
+  assert.equal(b.allocate(cidr, 'p3').ip, '10.0.0.5', 'an owner gets its address back after a restart');
+  assert.equal(b.allocate(cidr, 'p4').ip, '10.0.0.6', 'allocation goes on after the last reserved');
+  assert.deepEqual(b.release('p1'), ['10.0.0.2']);
+  assert.deepEqual(readdirSync(dir).filter((n) => n !== 'last_reserved').sort(), ['10.0.0.4', '10.0.0.5', '10.0.0.6']);
 });

@@ -158,6 +158,9 @@ test('runtime service: pods, containers, networking and cleanup over gRPC', asyn
     assert.ok(stats.memory!.workingSetBytes!.value > 0, 'memory usage from the cgroup');
     const mine = await c.listContainers({ filter: { podSandboxId: a } });
     assert.deepEqual(mine.containers.map((x) => x.id).sort(), [web, client].sort());
+    const inPod = (await c.podSandboxStatus({ podSandboxId: a })).containersStatuses;
+    assert.deepEqual(inPod.map((x) => [x.id, x.state]).sort(), [[web, 'CONTAINER_RUNNING'], [client, 'CONTAINER_RUNNING']].sort(), 'PodSandboxStatus carries its containers\' statuses');
+    assert.equal(inPod.find((x) => x.id === client)!.logPath, status.logPath);
     const running = await c.listContainers({ filter: { state: { state: 'CONTAINER_RUNNING' }, labelSelector: { container: 'web' } } });
     assert.deepEqual(running.containers.map((x) => x.id).sort(), [web, webB].sort());
     await rejectsWith(c.createContainer({ podSandboxId: a, config: ctr('client', ['true']) }), GrpcStatus.ALREADY_EXISTS, /"client" attempt 0 already exists/);

@@ -5,11 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statfsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { requireRoot } from '../helpers/root.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../runtime/client.js';
 import { RuntimeHarness, waitFor } from './harness.js';
+import { isTmpfs, volatileDir } from '../../runtime/state/volatile-dir.js';
 
 test('a runtime restart keeps every container running and known', async (t) => {
   if (!requireRoot(t)) return;
@@ -20,6 +21,10 @@ test('a runtime restart keeps every container running and known', async (t) => {
   await h.setup();
   let c = await h.start();
   await c.updateRuntimeConfig({ runtimeConfig: { networkConfig: { podCidr: '10.244.9.0/24' } } });
+  // On ext4 the container dirs (overlay upper/work) are spread over block groups: chattr's T flag.
+  if (statfsSync(h.root).type === 0xef53) {
+    assert.match(execFileSync('lsattr', ['-d', join(h.root, 'containers')], { encoding: 'utf8' }).split(' ')[0]!, /T/);
+  }
 
   const pod = (name: string): PodSandboxConfig => ({
     metadata: { name, namespace: 'default', uid: `uid-${name}-${h.id}` },
@@ -52,7 +57,10 @@ test('a runtime restart keeps every container running and known', async (t) => {
   assert.equal(after.status.startedAt, before.status.startedAt);
   const q = (await c.containerStatus({ containerId: ids.quitter! })).status;
   assert.deepEqual([q.state, q.exitCode, q.reason], ['CONTAINER_EXITED', 7, 'Error']);
-  assert.equal((await c.containerStatus({ containerId: ids.idle! })).status.state, 'CONTAINER_CREATED', 'a created container stays created');
+  const idle = (await c.containerStatus({ containerId: ids.idle!, verbose: true }));
+  assert.equal(idle.status.state, 'CONTAINER_CREATED', 'a created container stays created');
+  assert.match(idle.status.imageRef, /^sha256:[0-9a-f]{64}$/, 'the image id was in the record CreateContainer saved');
+  assert.equal(idle.info.rootfs, join(volatileDir(h.root), 'containers', ids.idle!, 'rootfs'), 'the bundle is on the volatile tmpfs');
   assert.equal((await c.listContainers({ filter: { podSandboxId } })).containers.length, 3);
   const r = await c.execSync({ containerId: ids.sleeper!, cmd: ['hostname'], timeout: 5 });
   assert.equal(r.stdout.toString().trim(), 'survivor');
@@ -83,7 +91,42 @@ test('a runtime restart keeps every container running and known', async (t) => {
   assert.ok(!h.ipamAllocations().includes(lostInfo.status.network!.ip), 'the lost sandbox IP was released');
   assert.equal((await c.podSandboxStatus({ podSandboxId })).status.state, 'SANDBOX_READY', 'the live sandbox is untouched');
 
+  // The volatile state dir is the runtime's tmpfs, mounted once however often the runtime restarts.
+  assert.ok(isTmpfs(volatileDir(h.root)));
+  assert.deepEqual(h.mountsUnderRoot().filter((m) => m === volatileDir(h.root)), [volatileDir(h.root)]);
+
   await h.removeAll();
   assert.throws(() => process.kill(pid, 0), 'the container is gone after RemovePodSandbox');
   assert.deepEqual(h.leaks(), [], `left behind:\n${h.leaks().join('\n')}\nruntime log:\n${h.log}`);
+});
+
+test('after a reboot (processes, mounts and the volatile tmpfs gone) sandboxes read NOTREADY and containers exited, and all can be removed', async (t) => {
+  if (!requireRoot(t)) return;
+  const h = new RuntimeHarness();
+  t.after(async () => {
+    await h.cleanup();
+  });
+  await h.setup();
+  let c = await h.start({ podCidr: '10.244.10.0/24' });
+  const cfg: PodSandboxConfig = { metadata: { name: 'rebooted', namespace: 'default', uid: `uid-rebooted-${h.id}` }, logDirectory: join(h.logDir, 'rebooted') };
+  const { podSandboxId } = await c.runPodSandbox({ config: cfg });
+  const { containerId } = await c.createContainer({ podSandboxId, config: { metadata: { name: 'sleeper' }, image: { image: 'busybox:latest' }, command: ['sleep', '3600'], logPath: 'sleeper.log' }, sandboxConfig: cfg });
+  await c.startContainer({ containerId });
+  const pid = Number((await c.containerStatus({ containerId, verbose: true })).info.pid);
+  await h.stop();
+
+  // What a reboot ends: the container's processes, every mount, the tmpfs and all on it.
+  process.kill(pid, 'SIGKILL');
+  await waitFor('the container to die', 5000, async () => !existsSync(`/proc/${pid}`));
+  for (const m of h.mountsUnderRoot().reverse()) execFileSync('umount', ['-l', m]);
+  assert.equal(isTmpfs(volatileDir(h.root)), false);
+
+  c = await h.start();
+  assert.ok(isTmpfs(volatileDir(h.root)), 'a fresh tmpfs is mounted');
+  assert.equal((await c.podSandboxStatus({ podSandboxId })).status.state, 'SANDBOX_NOTREADY');
+  const st = (await c.containerStatus({ containerId })).status;
+  assert.deepEqual([st.state, st.exitCode], ['CONTAINER_EXITED', 255]);
+  await h.removeAll();
+  assert.deepEqual(h.leaks(), [], `left behind:\n${h.leaks().join('\n')}\nruntime log:\n${h.log}`);
+  assert.deepEqual(readdirSync(join(h.root, 'containers')), [], 'the container dirs (overlay upper on disk) are gone');
 });

@@ -195,3 +195,19 @@ test('delete: tasks that outlive init (no PID namespace) are killed and the cgro
   assert.equal(existsSync(`/sys/fs/cgroup/memory/${id}`), false);
   assert.equal(existsSync(join(root, id)), false);
 });
+
+test('state cache: state.json is read once per runtime; a new runtime reads the disk; a removal behind its back is seen', async (t) => {
+  if (!requireRoot(t)) return;
+  const { rt, bundle, id, root } = setup(t, 'cache', ['sleep', '60']);
+  await rt.create(id, bundle.dir);
+  await rt.start(id);
+  // Spoil the file: the runtime that wrote it answers from memory, a fresh one (a restart) from the disk.
+  const good = readFileSync(join(root, id, 'state.json'), 'utf8');
+  writeFileSync(join(root, id, 'state.json'), '{spoiled');
+  assert.equal(rt.state(id).status, 'running');
+  assert.throws(() => new OciRuntime({ root }).state(id), (e: OciError) => e.code === 'FLT_ERR_OCI_STATE' && /corrupt state/.test(e.message));
+  writeFileSync(join(root, id, 'state.json'), good);
+  // Another runtime over the root deletes it: the cached one reports it gone, not stopped.
+  await new OciRuntime({ root }).delete(id, { force: true });
+  assert.throws(() => rt.state(id), (e: OciError) => e.code === 'FLT_ERR_OCI_NOT_FOUND');
+});
