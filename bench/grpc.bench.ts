@@ -3,7 +3,8 @@
  * server child process answers stub methods (full CRI messages, no runtime) and this process
  * calls it as the agent starts pods (RunPodSandbox, CreateContainer, StartContainer,
  * PodSandboxStatus; 10 pods at a time). GRPC_BENCH_CLIENT and GRPC_BENCH_SERVER pick each end:
- * `ours` (grpc/) or `grpc-js`. Prints calls per CPU-second of each process and one JSON line.
+ * `ours` (grpc/) or `grpc-js`; GRPC_BENCH_SMALL=1 sends near-empty messages instead, to weigh the
+ * transport alone. Prints calls per CPU-second of each process and one JSON line.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,7 +25,8 @@ const RPCS = ['RunPodSandbox', 'CreateContainer', 'StartContainer', 'PodSandboxS
 const pkg = loadRuntimeProto();
 const types = pkg as unknown as Record<string, { type?: MessageDescriptor }>;
 const lookup = (name: string) => types[name]?.type;
-const full = (type: string) => exemplar(types[type]!.type!, lookup);
+const SMALL = process.env.GRPC_BENCH_SMALL === '1';
+const full = (type: string) => (SMALL ? {} : exemplar(types[type]!.type!, lookup));
 
 function stubImpls(): Impls {
   const status = full('PodSandboxStatusResponse');
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
     const calls = PODS * RPCS.length;
     console.log(`grpc: client ${clientKind}, server ${serverKind}: ${calls} calls in ${wall.toFixed(2)} s`);
     console.log(`  client ${(clientCpu * 1e6 / calls).toFixed(0)} µs CPU per call (${(calls / clientCpu).toFixed(0)} calls per CPU-s), server ${(serverCpu * 1e6 / calls).toFixed(0)} µs (${(calls / serverCpu).toFixed(0)} per CPU-s; /proc, 10 ms ticks)`);
-    console.log(JSON.stringify({ bench: 'grpc', client: clientKind, server: serverKind, calls, client_us_per_call: Math.round(clientCpu * 1e6 / calls), server_us_per_call: Math.round(serverCpu * 1e6 / calls) }));
+    console.log(JSON.stringify({ bench: 'grpc', client: clientKind, server: serverKind, small: SMALL, calls, client_us_per_call: Math.round(clientCpu * 1e6 / calls), server_us_per_call: Math.round(serverCpu * 1e6 / calls) }));
   } finally {
     child.kill();
     rmSync(dir, { recursive: true, force: true });

@@ -27,6 +27,11 @@ export interface UnaryServerOptions {
 }
 
 const DEFAULT_CLOSE_GRACE_MS = 5000;
+// node:http2 copies headers and options it is given, so one of each serves every call. gRPC needs no date header.
+const OK_HEADERS = { ':status': 200, 'content-type': 'application/grpc' };
+const OK_TRAILERS = statusHeaders(GrpcCode.OK);
+const ANSWER = { waitForTrailers: true, sendDate: false };
+const ANSWER_TRAILERS_ONLY = { endStream: true, sendDate: false };
 
 /** GrpcUnaryServer answers the methods, keyed by path ("/runtime.v1.RuntimeService/Version"). */
 export class GrpcUnaryServer {
@@ -84,7 +89,7 @@ export class GrpcUnaryServer {
     const contentType = headers['content-type'];
     if (headers[':method'] !== 'POST' || typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) {
       // Not a gRPC call: HTTP 415, as the spec asks, with a status for gRPC clients that look anyway.
-      stream.respond({ ':status': 415, ...statusHeaders(GrpcCode.INTERNAL, `not a gRPC call (content-type ${String(contentType)})`) }, { endStream: true });
+      stream.respond({ ':status': 415, ...statusHeaders(GrpcCode.INTERNAL, `not a gRPC call (content-type ${String(contentType)})`) }, ANSWER_TRAILERS_ONLY);
       return;
     }
     const path = headers[':path'] ?? '';
@@ -133,14 +138,14 @@ export class GrpcUnaryServer {
     }
     clearTimeout(timer);
     if (stream.headersSent || stream.closed || stream.destroyed) return; // cancelled, or past its deadline
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-    stream.once('wantTrailers', () => stream.sendTrailers(statusHeaders(GrpcCode.OK)));
+    stream.respond(OK_HEADERS, ANSWER);
+    stream.once('wantTrailers', () => stream.sendTrailers(OK_TRAILERS));
     stream.end(frame);
   }
 
   /** fail ends the call with a trailers-only answer (once; a call already answered or gone is left alone). */
   private fail(stream: ServerHttp2Stream, err: GrpcError): void {
     if (stream.headersSent || stream.closed || stream.destroyed) return;
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusHeaders(err.code, err.details) }, { endStream: true });
+    stream.respond({ ...OK_HEADERS, ...statusHeaders(err.code, err.details) }, ANSWER_TRAILERS_ONLY);
   }
 }
