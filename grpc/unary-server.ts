@@ -51,8 +51,8 @@ export class GrpcUnaryServer {
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
   }
 
-  /** listen serves on `path` (a unix socket) or a TCP port. */
-  listen(path: string | number): Promise<void> {
+  /** listen serves on the unix socket at `path`. */
+  listen(path: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(path, () => {
@@ -60,11 +60,6 @@ export class GrpcUnaryServer {
         resolve();
       });
     });
-  }
-
-  /** address is where the server listens (the port, for TCP). */
-  address(): ReturnType<Http2Server['address']> {
-    return this.server.address();
   }
 
   /**
