@@ -6,7 +6,9 @@
  * event once and in order across etcd restarts; only a compacted start or etcd cancelling the
  * watch ends it, through onEnd.
  */
-import type { ClientHttp2Stream } from 'node:http2';
+import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
+import { MessageReader } from '../grpc/framing.js';
+import { GrpcCode, readStatus } from '../grpc/status.js';
 import type { EtcdKv } from './etcd-kv.js';
 import { decodeWatch, encodeWatchCreate, prefixRangeEnd, type WatchedEvent } from './etcd-wire.js';
 
@@ -62,25 +64,26 @@ export class EtcdWatch {
       return this.broken(err as Error);
     }
     this.stream = stream;
-    let pending: Buffer = Buffer.alloc(0);
+    const reader = new MessageReader();
     let failure: Error | undefined;
     stream.on('data', (chunk: Buffer) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      // Each gRPC message: 1 byte compressed flag (0), 4 bytes length, the WatchResponse.
-      while (pending.length >= 5 && this.stream === stream) {
-        const len = pending.readUInt32BE(1);
-        if (pending.length < 5 + len) break;
-        const msg = pending.subarray(5, 5 + len);
-        pending = pending.subarray(5 + len);
+      let messages: Buffer[];
+      try {
+        messages = reader.push(chunk);
+      } catch {
+        return stream.close(); // not a stream of plain messages: start over from the next revision
+      }
+      for (const msg of messages) {
+        if (this.stream !== stream) break;
         this.receive(msg);
       }
     });
-    const readStatus = (h: Record<string, unknown>): void => {
-      const code = h['grpc-status'];
-      if (code !== undefined && String(code) !== '0') failure = new Error(`etcd watch: gRPC status ${String(code)} ${String(h['grpc-message'] ?? '')}`.trim());
+    const onStatus = (h: IncomingHttpHeaders): void => {
+      const st = readStatus(h);
+      if (st && st.code !== GrpcCode.OK) failure = new Error(`etcd watch: gRPC status ${st.code} ${st.details}`.trim());
     };
-    stream.on('response', readStatus);
-    stream.on('trailers', readStatus);
+    stream.on('response', onStatus);
+    stream.on('trailers', onStatus);
     stream.on('error', (err) => (failure ??= err));
     stream.on('close', () => {
       if (this.stream !== stream) return;

@@ -3,6 +3,7 @@
  * gRPC status it travels as. toGrpcError is the one place any thrown value becomes a status.
  */
 import * as grpc from '@grpc/grpc-js';
+import { GrpcError } from '../../grpc/status.js';
 
 /** RUNTIME_ERRORS maps each stable code to its gRPC status and a one-line meaning. */
 export const RUNTIME_ERRORS = {
@@ -68,8 +69,8 @@ export function grpcStatusOf(err: unknown): grpc.status {
   return grpc.status.INTERNAL;
 }
 
-/** toGrpcError turns a thrown value into the status object a grpc-js callback takes. */
-export function toGrpcError(err: unknown): Partial<grpc.StatusObject> {
+/** toGrpcError turns a thrown value into the status the call ends with: its message, never its stack. */
+export function toGrpcError(err: unknown): GrpcError {
   const message = err instanceof Error ? err.message : String(err);
-  return { code: grpcStatusOf(err), details: message };
+  return new GrpcError(grpcStatusOf(err), message);
 }

@@ -1,9 +1,9 @@
 /**
- * handlers.ts: the gRPC method implementations. Each one unpacks the CRI request, calls the
- * runtime, and packs the answer; every thrown value becomes a gRPC status in toGrpcError, and
- * faults (INTERNAL) are also logged with their stack for the operator.
+ * handlers.ts: the gRPC method implementations, by method name. Each one unpacks the CRI request,
+ * calls the runtime, and packs the answer; every thrown value becomes a GrpcError in toGrpcError,
+ * and faults (INTERNAL) are also logged with their stack for the operator.
  */
-import * as grpc from '@grpc/grpc-js';
+import { GrpcCode } from '../../grpc/status.js';
 import type { FlotillaRuntime } from './flotilla-runtime.js';
 import type { Image } from '../proto/types.js';
 import type { ImageRecord } from '../images/types.js';
@@ -12,25 +12,25 @@ import { toGrpcError, invalid } from './errors.js';
 type Req = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Impl = (req: Req) => Promise<unknown> | unknown;
 
-function unary(name: string, impl: Impl, log: (m: string) => void): grpc.handleUnaryCall<Req, unknown> {
-  return (call, callback) => {
-    Promise.resolve()
-      .then(() => impl(call.request ?? {}))
-      .then(
-        (res) => callback(null, res ?? {}),
-        (err: unknown) => {
-          const status = toGrpcError(err);
-          if (status.code === grpc.status.INTERNAL) {
-            log(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-          }
-          callback(status as grpc.ServiceError);
-        },
-      );
+/** Handlers answer a service's methods, by name ("RunPodSandbox"); they reject with a GrpcError. */
+export type Handlers = Record<string, (req: unknown) => Promise<unknown>>;
+
+function unary(name: string, impl: Impl, log: (m: string) => void): (req: unknown) => Promise<unknown> {
+  return async (req) => {
+    try {
+      return (await impl((req ?? {}) as Req)) ?? {};
+    } catch (err) {
+      const status = toGrpcError(err);
+      if (status.code === GrpcCode.INTERNAL) {
+        log(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      }
+      throw status;
+    }
   };
 }
 
 /** runtimeServiceHandlers implements RuntimeService over a FlotillaRuntime. */
-export function runtimeServiceHandlers(rt: FlotillaRuntime): grpc.UntypedServiceImplementation {
+export function runtimeServiceHandlers(rt: FlotillaRuntime): Handlers {
   const log = rt.ctx.log;
   const impls: Record<string, Impl> = {
     Version: () => rt.version(),
@@ -83,7 +83,7 @@ function toImage(r: ImageRecord): Image {
 }
 
 /** imageServiceHandlers implements ImageService over the image store. */
-export function imageServiceHandlers(images: ImageStoreLike, rootDir: string, log: (m: string) => void): grpc.UntypedServiceImplementation {
+export function imageServiceHandlers(images: ImageStoreLike, rootDir: string, log: (m: string) => void): Handlers {
   const ref = (r: Req): string => {
     const image = r.image?.image as string | undefined;
     if (!image) throw invalid('image.image', 'required');

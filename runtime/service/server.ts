@@ -1,15 +1,35 @@
 /**
- * server.ts: serves a FlotillaRuntime over gRPC on a unix socket. A socket file nobody answers
- * on (left by a crash) is removed; one that answers belongs to a running runtime, and we
- * refuse to start rather than steal it.
+ * server.ts: serves a FlotillaRuntime over gRPC on a unix socket, with grpc/unary-server.ts (all
+ * of the runtime's RPCs are unary). A socket file nobody answers on (left by a crash) is
+ * removed; one that answers belongs to a running runtime, and we refuse to start rather than
+ * steal it.
  */
 import { mkdirSync, existsSync, rmSync, statSync, chmodSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
+import { GrpcUnaryServer, type UnaryMethod } from '../../grpc/unary-server.js';
 import { loadRuntimeProto } from '../proto/load.js';
 import type { FlotillaRuntime } from './flotilla-runtime.js';
 import { runtimeServiceHandlers, imageServiceHandlers, type ImageStoreLike } from './handlers.js';
+
+/** MAX_RECEIVE_BYTES is the largest request taken (grpc-js's default is 4 MiB). */
+const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
+
+/** Impls answer RPCs of either service by name ("RunPodSandbox"); a thrown GrpcError is the call's status. */
+export type Impls = Partial<Record<string, (req: unknown) => unknown>>;
+
+/** runtimeMethods is the server's table: each RPC's path with its proto-loader codecs and the impl that answers it; RPCs without one are UNIMPLEMENTED. */
+export function runtimeMethods(impls: Impls): Map<string, UnaryMethod> {
+  const pkg = loadRuntimeProto();
+  const methods = new Map<string, UnaryMethod>();
+  for (const service of [pkg.RuntimeService.service, pkg.ImageService.service]) {
+    for (const [name, def] of Object.entries(service)) {
+      const handle = impls[name];
+      if (handle) methods.set(def.path, { decode: def.requestDeserialize, encode: def.responseSerialize, handle });
+    }
+  }
+  return methods;
+}
 
 /** SocketInUseError: another process is serving on the socket path. */
 export class SocketInUseError extends Error {
@@ -50,27 +70,19 @@ export async function claimSocket(socketPath: string): Promise<void> {
   }
 }
 
-/** serveRuntime binds the RuntimeService and ImageService on `unix:socketPath` (claimed first). */
+/** serveRuntime serves the RuntimeService and ImageService on socketPath (claimed first). */
 export async function serveRuntime(rt: FlotillaRuntime, images: ImageStoreLike, socketPath: string): Promise<RunningServer> {
   await claimSocket(socketPath);
-  const pkg = loadRuntimeProto();
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
-  server.addService(pkg.RuntimeService.service, runtimeServiceHandlers(rt));
-  server.addService(pkg.ImageService.service, imageServiceHandlers(images, rt.ctx.root, rt.ctx.log));
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
-  });
+  const impls = { ...runtimeServiceHandlers(rt), ...imageServiceHandlers(images, rt.ctx.root, rt.ctx.log) };
+  const server = new GrpcUnaryServer(runtimeMethods(impls), { maxReceiveBytes: MAX_RECEIVE_BYTES, log: rt.ctx.log });
+  await server.listen(socketPath);
   chmodSync(socketPath, 0o660);
   return {
     socketPath,
-    close: () =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.forceShutdown(), 5000);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          rmSync(socketPath, { force: true });
-          resolve();
-        });
-      }),
+    // Stop taking calls, let those under way finish (cut off after 5 s), then remove the socket file.
+    close: async () => {
+      await server.close();
+      rmSync(socketPath, { force: true });
+    },
   };
 }
