@@ -81,21 +81,31 @@ test('a pod fetches a page from a pod on another node by pod IP', { timeout: 60_
 
 test('a rolling update keeps at least replicas - maxUnavailable Ready and ends on the new ReplicaSet', { timeout: 240_000 }, async (t) => {
   if (!requireRoot(t)) return;
-  const d = await client.get<Deployment>('deployments', 'web', 'default');
-  d.spec.template.spec.containers[0].image = 'busybox:v2';
-  await client.update('deployments', d);
-  let minReady = Infinity;
-  let samples = 0;
-  await waitFor('the rollout to busybox:v2 to finish', 200_000, async () => {
-    const pods = await webPods();
-    const ready = pods.filter(isReady);
-    minReady = Math.min(minReady, ready.length);
-    samples++;
-    const live = pods.filter((p) => !p.metadata.deletionTimestamp);
-    const done = live.length === 6 && ready.length === 6 && live.every((p) => p.spec.containers[0].image === 'busybox:v2');
-    return done || undefined;
-  }, 300);
-  assert.ok(samples > 3, 'the rollout was sampled');
+  // Every pod change is seen through a watch: a rollout of a few hundred ms would slip between polls.
+  const list = await client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' });
+  const pods = new Map(list.items.map((p) => [p.metadata.name!, p]));
+  let minReady = [...pods.values()].filter(isReady).length;
+  let changes = 0;
+  const watch = client.watch<Pod>('pods', { namespace: 'default', labelSelector: 'app=web', resourceVersion: list.metadata.resourceVersion }, (e) => {
+    if (e.type === 'DELETED') pods.delete(e.object.metadata.name!);
+    else if (e.type === 'ADDED' || e.type === 'MODIFIED') pods.set(e.object.metadata.name!, e.object);
+    else return;
+    changes++;
+    minReady = Math.min(minReady, [...pods.values()].filter(isReady).length);
+  });
+  try {
+    const d = await client.get<Deployment>('deployments', 'web', 'default');
+    d.spec.template.spec.containers[0].image = 'busybox:v2';
+    await client.update('deployments', d);
+    await waitFor('the rollout to busybox:v2 to finish', 200_000, async () => {
+      const live = [...pods.values()].filter((p) => !p.metadata.deletionTimestamp);
+      const done = live.length === 6 && live.filter(isReady).length === 6 && live.every((p) => p.spec.containers[0].image === 'busybox:v2');
+      return done || undefined;
+    }, 100);
+  } finally {
+    watch.stop();
+  }
+  assert.ok(changes >= 12, `the watch saw the six new pods start and the six old ones go (${changes} changes)`);
   assert.ok(minReady >= 5, `Ready pods fell to ${minReady} during the rollout (minimum 6 - maxUnavailable 1 = 5)`);
   const dep = await waitFor('deployment status to show 6 updated replicas', 30_000, async () => {
     const x = await client.get<Deployment>('deployments', 'web', 'default');
