@@ -16,7 +16,7 @@ import { connect as netConnect } from 'node:net';
 import { GrpcClientSession, SESSION_OPTIONS } from '../grpc/client-session.js';
 import { frameMessage } from '../grpc/framing.js';
 import { GrpcError } from '../grpc/status.js';
-import { loadRuntimeProto } from './proto/load.js';
+import { loadRuntimeProto, runtimeRpcs } from './proto/load.js';
 import { exemplar, type MessageDescriptor } from './proto-exemplar.js';
 import type * as T from './proto/types.js';
 
@@ -54,19 +54,12 @@ export interface RuntimeClientOptions {
 const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
 const RETRY_CONNECT_MS = 100;
 
-type Method = grpc.MethodDefinition<unknown, unknown>;
-
-/** methodsByName are the RPCs of both services by their proto name ("RunPodSandbox"). */
-function methodsByName(): Map<string, Method> {
-  const pkg = loadRuntimeProto();
-  return new Map([...Object.entries(pkg.RuntimeService.service), ...Object.entries(pkg.ImageService.service)]);
-}
 
 /** RuntimeClient talks to `flotilla runtime` over its unix socket (RuntimeService and ImageService). */
 export class RuntimeClient {
   readonly socketPath: string;
   private readonly calls: GrpcClientSession;
-  private readonly methods = methodsByName();
+  private readonly methods = new Map(runtimeRpcs());
   private readonly callTimeoutMs: number;
   private readonly pullTimeoutMs: number;
 
@@ -218,12 +211,11 @@ export class RuntimeClient {
   warmCodecs(): void {
     const pkg = loadRuntimeProto() as unknown as Record<string, { type?: MessageDescriptor } | undefined>;
     const lookup = (name: string) => pkg[name]?.type;
-    type Method = grpc.MethodDefinition<unknown, unknown> & { requestType?: { type?: MessageDescriptor }; responseType?: { type?: MessageDescriptor } };
-    for (const service of [pkg.RuntimeService, pkg.ImageService] as unknown as { service: Record<string, Method> }[]) {
-      for (const m of Object.values(service.service)) {
-        if (m.requestType?.type) m.requestSerialize(exemplar(m.requestType.type, lookup));
-        if (m.responseType?.type) m.responseDeserialize(m.responseSerialize(exemplar(m.responseType.type, lookup)));
-      }
+    type Typed = { requestType?: { type?: MessageDescriptor }; responseType?: { type?: MessageDescriptor } };
+    for (const m of this.methods.values()) {
+      const { requestType, responseType } = m as Typed;
+      if (requestType?.type) m.requestSerialize(exemplar(requestType.type, lookup));
+      if (responseType?.type) m.responseDeserialize(m.responseSerialize(exemplar(responseType.type, lookup)));
     }
   }
 

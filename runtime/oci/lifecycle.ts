@@ -163,8 +163,8 @@ export class OciRuntime {
   /** state reports the container's status, derived from its files and the process table. */
   state(id: string): ContainerState {
     const dir = this.dir(id);
-    const cached = this.records.get(id);
-    const st = this.stateOf(dir, cached ?? this.record(dir, id));
+    const cached = this.records.has(id);
+    const st = this.stateOf(dir, this.record(dir, id));
     // Stopped without an exit file may also mean the directory was removed behind our back: ask the disk.
     if (cached && st.status === 'stopped' && st.exitCode === LOST_EXIT_CODE) return this.stateOf(dir, this.record(dir, id, true));
     return st;
@@ -380,8 +380,8 @@ function readExitSafe(dir: string): ExitInfo | undefined {
   }
 }
 
-/** LOST_EXIT_CODE is the exit code reported for an exit nobody recorded. */
-const LOST_EXIT_CODE = 255;
+/** LOST_EXIT_CODE is the exit code reported for an exit nobody recorded (a lost shim, a reboot). */
+export const LOST_EXIT_CODE = 255;
 
 /** lostExit stands for an exit nobody recorded: the shim died before its container did. */
 function lostExit(): ExitInfo {

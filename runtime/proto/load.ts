@@ -39,6 +39,15 @@ export interface RuntimeV1Package {
 
 let cached: RuntimeV1Package | undefined;
 
+/** RuntimeRpc is one RPC of the runtime's services: its proto name ("RunPodSandbox") and grpc-js's definition (path, codecs). */
+export type RuntimeRpc = [name: string, def: grpc.MethodDefinition<unknown, unknown>];
+
+/** runtimeRpcs lists every RPC of RuntimeService and ImageService, for our gRPC client and server. */
+export function runtimeRpcs(): RuntimeRpc[] {
+  const pkg = loadRuntimeProto();
+  return [...Object.entries(pkg.RuntimeService.service), ...Object.entries(pkg.ImageService.service)];
+}
+
 /** loadRuntimeProto parses runtime.proto once per process and returns the `runtime.v1` package. */
 export function loadRuntimeProto(): RuntimeV1Package {
   if (cached) return cached;

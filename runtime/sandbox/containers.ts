@@ -9,6 +9,7 @@ import { dirname, join, isAbsolute, normalize } from 'node:path';
 import type { Container, ContainerConfig, ContainerFilter, ContainerState, ContainerStats, ContainerStatusResponse, PodSandboxConfig, StringMap } from '../proto/types.js';
 import { RECORD_VERSION, type ContainerRecord, type SandboxRecord } from '../state/records.js';
 import { generateSpec } from '../oci/spec.js';
+import { LOST_EXIT_CODE } from '../oci/lifecycle.js';
 import { RuntimeServiceError, invalid, notFound } from '../service/errors.js';
 import { containerSpecInput, resolveUser } from './container-spec.js';
 import { containerMatches, containerStateOf, exitReason, uniqueIdPrefix } from './status.js';
@@ -41,9 +42,6 @@ export function logPathOf(sandboxConfig: PodSandboxConfig, config: ContainerConf
   if (!p.startsWith(normalize(base) + '/')) throw invalid('config.log_path', `"${rel}" leaves the log directory`);
   return p;
 }
-
-/** LOST_EXIT_CODE is the exit code of a container whose exit nobody saw (as the OCI runtime reports a lost shim). */
-const LOST_EXIT_CODE = 255;
 
 /** ContainerManager implements the container RPCs over the shared runtime context. */
 export class ContainerManager {

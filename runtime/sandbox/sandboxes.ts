@@ -117,7 +117,7 @@ export class SandboxManager {
     if (!this.ctx.network.podCidr) throw new NetworkNotConfiguredError();
 
     const id = newId();
-    // The record stays on disk (store.sandboxDir); the files a reboot ends go to the volatile dir.
+    // The record stays on disk (the store's log); the files a reboot ends go to the volatile dir.
     const dir = join(this.ctx.runDir, 'sandboxes', id);
     const parent = (config.linux?.cgroupParent || this.ctx.cgroupParent).replace(/\/+$/, '');
     const rec: SandboxRecord = {

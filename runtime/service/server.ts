@@ -8,7 +8,7 @@ import { mkdirSync, existsSync, rmSync, statSync, chmodSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { GrpcUnaryServer, type UnaryMethod } from '../../grpc/unary-server.js';
-import { loadRuntimeProto } from '../proto/load.js';
+import { runtimeRpcs } from '../proto/load.js';
 import type { FlotillaRuntime } from './flotilla-runtime.js';
 import { runtimeServiceHandlers, imageServiceHandlers, type ImageStoreLike } from './handlers.js';
 
@@ -20,13 +20,10 @@ export type Impls = Partial<Record<string, (req: unknown) => unknown>>;
 
 /** runtimeMethods is the server's table: each RPC's path with its proto-loader codecs and the impl that answers it; RPCs without one are UNIMPLEMENTED. */
 export function runtimeMethods(impls: Impls): Map<string, UnaryMethod> {
-  const pkg = loadRuntimeProto();
   const methods = new Map<string, UnaryMethod>();
-  for (const service of [pkg.RuntimeService.service, pkg.ImageService.service]) {
-    for (const [name, def] of Object.entries(service)) {
-      const handle = impls[name];
-      if (handle) methods.set(def.path, { decode: def.requestDeserialize, encode: def.responseSerialize, handle });
-    }
+  for (const [name, def] of runtimeRpcs()) {
+    const handle = impls[name];
+    if (handle) methods.set(def.path, { decode: def.requestDeserialize, encode: def.responseSerialize, handle });
   }
   return methods;
 }
