@@ -13,7 +13,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../ap
 import { type ApiContext, checkIdentity, checkTypeMeta } from './context.js';
 import { decideDelete, removableAfterUpdate, type DeleteOptions } from './deletion.js';
 import { nowRfc3339, podSpecUpdateCauses, prepareForCreate, prepareForStatusUpdate, prepareForUpdate } from './strategy.js';
-import { decodeStored, objectKey, type Stored } from './storage.js';
+import { objectKey, type Stored } from './storage.js';
 import { BUILTIN_NAMESPACES } from './namespaces.js';
 import type { PatchType } from './request.js';
 
@@ -71,9 +71,9 @@ async function mustGet(ctx: ApiContext, r: ResourceInfo, namespace: string | und
  * that read it from a watch sends), sparing the etcd read; a stale one just loses the CAS.
  */
 function recentAt(ctx: ApiContext, r: ResourceInfo, namespace: string | undefined, name: string, revision: string): Stored | undefined {
-  const recent = ctx.hub.hub(r).recent(objectKey(r, namespace, name));
-  if (!recent || recent.modRevision !== revision) return undefined;
-  return { obj: decodeStored(recent.value, recent.modRevision), modRevision: recent.modRevision };
+  const hub = ctx.hub.hub(r);
+  const key = objectKey(r, namespace, name);
+  return hub.recent(key)?.modRevision === revision ? hub.recentStored(key) : undefined;
 }
 
 function sameStored(a: KubeObject, b: KubeObject): boolean {

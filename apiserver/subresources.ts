@@ -11,7 +11,7 @@ import { applyJsonPatch, applyMergePatch } from '../api/merge-patch.js';
 import type { Binding, Deployment, KubeObject, Pod, Scale } from '../api/types.js';
 import { type ApiContext, asObject } from './context.js';
 import { nowRfc3339, prepareForUpdate } from './strategy.js';
-import { decodeStored, objectKey, type Stored } from './storage.js';
+import { objectKey, type Stored } from './storage.js';
 import type { PatchType } from './request.js';
 
 const MAX_RETRIES = 8;
@@ -40,9 +40,9 @@ export async function bindPod(ctx: ApiContext, r: ResourceInfo, namespace: strin
   if (!node) throw new InvalidError('Binding', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
   const why = dns1123SubdomainError(node);
   if (why) throw new InvalidError('Binding', name, [{ reason: 'FieldValueInvalid', field: 'target.name', message: `Invalid value: ${JSON.stringify(node)}: ${why}` }]);
-  const recent = ctx.hub.hub(r).recent(objectKey(r, namespace, name));
+  const recent = ctx.hub.hub(r).recentStored<Pod>(objectKey(r, namespace, name));
   // Both sources give an object of our own (a fresh parse), so it is changed in place.
-  let cur: Stored<Pod> | undefined = recent ? { obj: decodeStored<Pod>(recent.value, recent.modRevision), modRevision: recent.modRevision } : await ctx.storage.get<Pod>(r, namespace, name);
+  let cur: Stored<Pod> | undefined = recent ?? (await ctx.storage.get<Pod>(r, namespace, name));
   let fromEtcd = !recent;
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
     if (!cur) throw NotFoundError.object('pods', name);

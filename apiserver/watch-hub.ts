@@ -8,7 +8,7 @@
 import type { ResourceInfo } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { ServiceUnavailableError } from '../api/errors.js';
-import { decodeStored, jsonWithResourceVersion, resourcePrefix, type Storage } from './storage.js';
+import { decodeStored, jsonWithResourceVersion, resourcePrefix, type Storage, type Stored } from './storage.js';
 import { EtcdWatch } from './etcd-watch.js';
 import type { WatchedEvent } from './etcd-wire.js';
 
@@ -167,6 +167,12 @@ export class ResourceHub {
    */
   recent(key: string): RecentValue | undefined {
     return this.latest.get(key);
+  }
+
+  /** recentStored is recent() decoded into an object of the caller's own (a fresh parse it may change). */
+  recentStored<T extends KubeObject = KubeObject>(key: string): Stored<T> | undefined {
+    const recent = this.latest.get(key);
+    return recent && { obj: decodeStored<T>(recent.value, recent.modRevision), modRevision: recent.modRevision };
   }
 
   /** covers tells whether every event after `revision` is in the buffer or still to come. */
