@@ -65,25 +65,27 @@ export class GrpcClientSession {
    * stream opens a call and leaves writing and reading it to the caller (a streaming RPC); like a
    * unary call in flight, it keeps the session referenced until it closes.
    */
-  stream(path: string): ClientHttp2Stream {
+  stream(path: string, timeoutMs?: number): ClientHttp2Stream {
     if (this.closed) throw new GrpcError(GrpcCode.UNAVAILABLE, `${this.name}: the client is closed`);
-    const session = this.connected();
-    const stream = session.request(requestHeaders(path));
+    let stream: ClientHttp2Stream;
+    try {
+      stream = this.connected().request(requestHeaders(path, timeoutMs));
+    } catch (err) {
+      this.session = undefined;
+      throw this.unavailable(err as Error);
+    }
     this.track(stream);
     return stream;
   }
 
   /** unary sends one framed request and resolves with the answer's message (without its prefix). */
   unary(path: string, frame: Buffer, opts: UnaryOptions = {}): Promise<Buffer> {
-    if (this.closed) return Promise.reject(new GrpcError(GrpcCode.UNAVAILABLE, `${this.name}: the client is closed`));
     let stream: ClientHttp2Stream;
     try {
-      stream = this.connected().request(requestHeaders(path, opts.timeoutMs));
+      stream = this.stream(path, opts.timeoutMs);
     } catch (err) {
-      this.session = undefined;
-      return Promise.reject(this.unavailable(err as Error));
+      return Promise.reject(err);
     }
-    this.track(stream);
     return new Promise<Buffer>((resolve, reject) => {
       const reader = new MessageReader(opts.maxReceiveBytes);
       let message: Buffer | undefined;
