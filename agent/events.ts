@@ -30,9 +30,8 @@ const BUSY_RECHECK_MS = 50;
 
 /** EventRecorder queues and sends pod events. */
 export class EventRecorder {
-  private readonly queue: Event[] = [];
-  /** When each queued event was recorded (ms), in queue order. */
-  private readonly queuedAt: number[] = [];
+  /** The events still to send, each with when it was recorded (ms). */
+  private readonly queue: { ev: Event; at: number }[] = [];
   private active = 0;
   /** Set by flush: queued events go out whether the agent is busy or not. */
   private draining = false;
@@ -68,8 +67,7 @@ export class EventRecorder {
       lastTimestamp: now,
       count: 1,
     };
-    this.queue.push(ev);
-    this.queuedAt.push(Date.now());
+    this.queue.push({ ev, at: Date.now() });
     this.pump();
   }
 
@@ -79,7 +77,7 @@ export class EventRecorder {
    */
   private held(): boolean {
     if (this.draining || !this.opts.busy?.()) return false;
-    const waitedMs = Date.now() - this.queuedAt[0]!;
+    const waitedMs = Date.now() - this.queue[0]!.at;
     if (waitedMs >= (this.opts.maxDelayMs ?? 5000)) return this.active > 0;
     this.recheck ??= setTimeout(() => {
       this.recheck = undefined;
@@ -90,8 +88,7 @@ export class EventRecorder {
 
   private pump(): void {
     while (this.active < (this.opts.concurrency ?? 2) && this.queue.length && !this.held()) {
-      const ev = this.queue.shift()!;
-      this.queuedAt.shift();
+      const { ev } = this.queue.shift()!;
       this.active++;
       this.client
         .create<Event>('events', ev)
@@ -122,7 +119,6 @@ export class EventRecorder {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
-    this.queuedAt.length = 0;
     clearTimeout(this.recheck);
   }
 }
