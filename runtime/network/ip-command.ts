@@ -1,6 +1,6 @@
 /**
- * ip-command.ts: runs iproute2's `ip -batch -`, optionally inside a network namespace given by
- * path (through nsenter), so that each network step is one process rather than one per command.
+ * ip-command.ts: runs iproute2's `ip -batch -`, so that each network step is one process rather
+ * than one per command (the per-pod veths go over rtnetlink instead: runtime/native.ts).
  */
 import { spawn, execFile } from 'node:child_process';
 
@@ -13,31 +13,18 @@ export class NetworkCommandError extends Error {
   }
 }
 
-/** IpBatchOptions: `netns` is a namespace file to run in; `force` keeps going past failing lines. */
-export interface IpBatchOptions {
-  netns?: string;
-  force?: boolean;
-}
-
 /** ipBatch runs the commands (one `ip` command line each, without the leading `ip`) and returns stdout. */
-export function ipBatch(commands: string[], options: IpBatchOptions = {}): Promise<string> {
-  const ipArgs = [...(options.force ? ['-force'] : []), '-batch', '-'];
-  const [cmd, args] = options.netns
-    ? ['nsenter', [`--net=${options.netns}`, 'ip', ...ipArgs]]
-    : ['ip', ipArgs];
+export function ipBatch(commands: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', (e) => reject(new NetworkCommandError(`${cmd}: ${e.message}`)));
+    child.on('error', (e) => reject(new NetworkCommandError(`ip: ${e.message}`)));
     child.on('close', (code) => {
       if (code === 0) resolve(out);
-      else {
-        const where = options.netns ? ` in netns ${options.netns}` : '';
-        reject(new NetworkCommandError(`ip${where} failed (${commands.join('; ')}): ${err.trim() || `exit ${code}`}`));
-      }
+      else reject(new NetworkCommandError(`ip failed (${commands.join('; ')}): ${err.trim() || `exit ${code}`}`));
     });
     child.stdin.on('error', () => undefined); // ip may exit before reading all; its status tells
     child.stdin.end(commands.join('\n') + '\n');
