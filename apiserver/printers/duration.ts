@@ -3,8 +3,6 @@
  */
 import { humanDuration } from '../../api/human-duration.js';
 
-export { humanDuration };
-
 /** ageOf is the AGE cell of a timestamp ("<unknown>" when absent). */
 export function ageOf(timestamp: string | undefined | null, nowMs: number): string {
   if (!timestamp) return '<unknown>';

@@ -7,7 +7,7 @@ import { formatBytes, formatMilli, parseBytes, parseMilli } from '../../api/quan
 import type { Deployment, Event, KubeObject, Lease, Node, Pod, ReplicaSet } from '../../api/types.js';
 import { describePod, describePodTemplate } from './describe-pod.js';
 import { DescribeWriter, describeTime } from './describe-writer.js';
-import { humanDuration } from './table-format.js';
+import { humanDuration } from '../../api/human-duration.js';
 
 export { DescribeWriter, describeTime } from './describe-writer.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Container, ContainerState, ContainerStatus, Pod, PodTemplateSpec, Probe, Toleration } from '../../api/types.js';
 import { describeTime, type DescribeWriter } from './describe-writer.js';
-import { humanDuration } from './table-format.js';
+import { humanDuration } from '../../api/human-duration.js';
 
 /** qosClass is the pod's QoS class as Kubernetes computes it from requests and limits. */
 export function qosClass(pod: { spec: { containers: Container[] } }): 'Guaranteed' | 'Burstable' | 'BestEffort' {

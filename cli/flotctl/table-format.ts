@@ -6,8 +6,6 @@
 import { humanDuration } from '../../api/human-duration.js';
 import type { Table, TableColumnDefinition } from '../../api/types.js';
 
-export { humanDuration };
-
 /** TableFormatOptions: a NAMESPACE column first (-A), no header line, and the clock for ages. */
 export interface TableFormatOptions {
   withNamespace?: boolean;

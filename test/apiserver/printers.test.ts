@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { humanDuration, ageOf } from '../../apiserver/printers/duration.js';
+import { ageOf } from '../../apiserver/printers/duration.js';
+import { humanDuration } from '../../api/human-duration.js';
 import { podRow, podStatusReason } from '../../apiserver/printers/pods.js';
 import { nodeRoles, nodeStatusText } from '../../apiserver/printers/nodes.js';
 import { deploymentRow, replicaSetRow } from '../../apiserver/printers/apps.js';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTable, humanDuration, cellText } from '../../cli/flotctl/table-format.js';
+import { formatTable, cellText } from '../../cli/flotctl/table-format.js';
+import { humanDuration } from '../../api/human-duration.js';
 import type { Table } from '../../api/types.js';
 
 test('humanDuration prints ages as kubectl does', () => {
