@@ -82,6 +82,15 @@ export async function waitGone(client: ApiClient, t: { r: ResourceInfo; name: st
   }
 }
 
+/** waitMet polls an object until it meets the condition; false when the deadline passes first (a missing object is an error). */
+async function waitMet(client: ApiClient, r: ResourceInfo, name: string, ns: string | undefined, f: WaitFor, deadline: number): Promise<boolean> {
+  for (;;) {
+    if (await meets(await client.get(r, name, ns), f)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
 /** run polls every object until it meets the condition or the timeout passes. */
 export async function run(ctx: Context, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('wait', args, {
@@ -98,26 +107,12 @@ export async function run(ctx: Context, args: string[]): Promise<number> {
   let failed = 0;
   for (const { r, name } of list) {
     const ns = r.namespaced ? ctx.namespace : undefined;
-    for (;;) {
-      let done = false;
-      try {
-        const o = await client.get(r, name, ns);
-        done = f.kind !== 'delete' && (await meets(o, f));
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-        if (f.kind !== 'delete') throw e;
-        done = true;
-      }
-      if (done) {
-        ctx.out.write(`${typeName(r, name)} ${f.kind === 'delete' ? 'deleted' : 'condition met'}\n`);
-        break;
-      }
-      if (Date.now() >= deadline) {
-        failed++;
-        ctx.err.write(`error: timed out waiting for the condition on ${r.plural}/${name}\n`);
-        break;
-      }
-      await new Promise((res) => setTimeout(res, 250));
+    const done = f.kind === 'delete' ? await waitGone(client, { r, name, ns }, undefined, deadline) : await waitMet(client, r, name, ns, f, deadline);
+    if (done) {
+      ctx.out.write(`${typeName(r, name)} ${f.kind === 'delete' ? 'deleted' : 'condition met'}\n`);
+    } else {
+      failed++;
+      ctx.err.write(`error: timed out waiting for the condition on ${r.plural}/${name}\n`);
     }
   }
   return failed ? 1 : 0;
