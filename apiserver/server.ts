@@ -111,7 +111,7 @@ function buildHandler(ctx: ApiContext, auth: Authenticator, log: Logger, serverA
       }
       sendJson(res, status.code, status);
     };
-    if (started) res.on('finish', () => log.debug({ method: req.method, path, code: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request'));
+    if (started) res.on('finish', () => log.debug({ method: req.method, path, code: res.statusCode, http: req.httpVersion, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request'));
     try {
       const u = splitUrl(req.url ?? '/');
       path = u.path;
