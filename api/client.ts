@@ -1,14 +1,14 @@
 /**
  * ApiClient is the typed HTTPS client every Flotilla component uses to talk to the API server:
  * CRUD, subresources, watches, server-side Tables and pod logs. Paths come from api/resources.ts.
- * It sits on every hot path (the scheduler's binds, bench:api), so a request is one options object,
- * one JSON.stringify and one JSON.parse, over a keep-alive agent.
+ * It sits on every hot path (the scheduler's binds, bench:api), so a request is one headers object,
+ * one JSON.stringify and one JSON.parse, over one HTTP/2 session (api/h2-session.ts).
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type { ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import * as tls from 'node:tls';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { ClientError, statusErrorFromBody } from './client-errors.js';
+import { H2Session, type H2Call } from './h2-session.js';
 import { collectionPath, objectPath, resourceByName, type ResourceInfo } from './resources.js';
 import type { Binding, KubeObject, List, Scale, Status, Table, WatchEvent } from './types.js';
 import type { ClientConfig } from './config.js';
@@ -22,13 +22,6 @@ export type { ApiClientOptions, ResourceRef, ListOptions, WatchOptions, WatchHan
 export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 const JSON_TYPE = 'application/json';
 const MERGE_PATCH_TYPE = 'application/merge-patch+json';
-/**
- * MAX_SOCKETS caps the keep-alive connections of short requests, so a burst of requests waits for
- * a free connection instead of opening (and TLS-handshaking, on both sides) one each. It is not
- * lower because requests in flight hide etcd's round trip: the scheduler's 16 binds plus its events
- * bound about a fifth fewer pods per second over 8 or 16 connections (bench:scheduler) than over 32.
- */
-export const MAX_SOCKETS = 32;
 
 interface RawResponse {
   status: number;
@@ -48,16 +41,13 @@ export function resolveResource(res: ResourceRef): ResourceInfo {
   return r;
 }
 
-/** ApiClient talks to one API server. Create one per process and share it: it pools connections. */
+/** ApiClient talks to one API server. Create one per process and share it: all its requests share one connection. */
 export class ApiClient {
   readonly server: string;
-  private readonly mod: typeof https | typeof http;
-  private readonly host: string;
-  private readonly port: number;
   private readonly basePath: string;
-  private readonly agent: http.Agent;
-  private readonly streamAgent: http.Agent;
+  private readonly h2: H2Session;
   private readonly timeoutMs: number;
+  /** Lowercase names: HTTP/2 sends them so, and a header given twice in two cases is refused. */
   private readonly baseHeaders: Record<string, string>;
 
   constructor(opts: ApiClientOptions) {
@@ -67,27 +57,18 @@ export class ApiClient {
     } catch {
       throw new ClientError('FLT_ERR_CLIENT_CONNECT', `server "${opts.server}" is not a URL (want https://HOST:PORT)`);
     }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+    // The API server serves HTTPS only, and a bearer token must not travel in clear text.
+    if (u.protocol !== 'https:') {
       throw new ClientError('FLT_ERR_CLIENT_CONNECT', `server "${opts.server}" must be an https:// URL`);
     }
     this.server = opts.server.replace(/\/+$/, '');
-    const secure = u.protocol === 'https:';
-    this.mod = secure ? https : http;
-    this.host = u.hostname.replace(/^\[|\]$/g, '');
-    this.port = u.port ? Number(u.port) : secure ? 443 : 80;
     this.basePath = u.pathname.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     // One SecureContext for every connection: passing `ca` per connection made tls.connect parse
-    // the CA and build a new context (~1 ms of CPU) for each socket.
-    const trust = secure ? { secureContext: tls.createSecureContext({ ca: opts.ca }), rejectUnauthorized: !opts.insecureSkipTLSVerify } : {};
-    this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS, scheduling: 'lifo', ...trust })
-      : new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS, scheduling: 'lifo' });
-    // Watches and log streams hold their connection for minutes; they get their own pool so they
-    // never starve (or are starved by) short requests.
-    this.streamAgent = secure ? new https.Agent({ keepAlive: false, ...trust }) : new http.Agent({ keepAlive: false });
-    this.baseHeaders = { 'User-Agent': opts.userAgent ?? 'flotilla-client/0.1', Accept: JSON_TYPE };
-    if (opts.token) this.baseHeaders.Authorization = `Bearer ${opts.token}`;
+    // the CA and build a new context (~1 ms of CPU) each time.
+    this.h2 = new H2Session(u.origin, { secureContext: tls.createSecureContext({ ca: opts.ca }), rejectUnauthorized: !opts.insecureSkipTLSVerify });
+    this.baseHeaders = { 'user-agent': opts.userAgent ?? 'flotilla-client/0.1', accept: JSON_TYPE };
+    if (opts.token) this.baseHeaders.authorization = `Bearer ${opts.token}`;
   }
 
   /** ApiClient.fromConfig builds a client from a loaded ClientConfig (see api/config.ts). */
@@ -95,38 +76,38 @@ export class ApiClient {
     return new ApiClient({ server: cfg.server, token: cfg.token, ca: cfg.ca, insecureSkipTLSVerify: cfg.insecureSkipTLSVerify, ...extra });
   }
 
-  /** close frees the pooled connections so a process can exit at once. */
+  /** close ends the connection (requests and watches in flight fail) so a process can exit at once. */
   close(): void {
-    this.agent.destroy();
-    this.streamAgent.destroy();
+    this.h2.close();
   }
 
   // ------------------------------------------------------------------ transport
 
   private send(method: string, path: string, body: string | undefined, contentType: string, accept?: string, extra?: Record<string, string>): Promise<RawResponse> {
-    const headers: Record<string, string | number> = { ...this.baseHeaders };
-    if (accept) headers.Accept = accept;
+    const headers: OutgoingHttpHeaders = { ':method': method, ':path': this.basePath + path, ...this.baseHeaders };
+    if (accept) headers.accept = accept;
     if (body !== undefined) {
-      headers['Content-Type'] = contentType;
-      headers['Content-Length'] = Buffer.byteLength(body);
+      headers['content-type'] = contentType;
+      headers['content-length'] = Buffer.byteLength(body);
     }
-    if (extra) Object.assign(headers, extra);
+    if (extra) for (const k of Object.keys(extra)) headers[k.toLowerCase()] = extra[k];
     return new Promise<RawResponse>((resolve, reject) => {
-      const req = this.mod.request(
-        { agent: this.agent, host: this.host, port: this.port, method, path: this.basePath + path, headers },
-        (res) => {
-          res.setEncoding('utf8');
-          let data = '';
-          res.on('data', (c: string) => (data += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-          res.on('error', (e) => reject(this.transportError(method, path, e)));
+      const answer: RawResponse = { status: 0, body: '' };
+      this.h2.request(
+        {
+          headers, body, idempotent: method === 'GET', timeoutMs: this.timeoutMs,
+          timeoutError: () => new ClientError('FLT_ERR_CLIENT_TIMEOUT', `${method} ${this.server}${path}: no answer within ${this.timeoutMs} ms`),
+        },
+        {
+          response: (status, stream) => {
+            answer.status = status;
+            stream.setEncoding('utf8');
+            stream.on('data', (c: string) => (answer.body += c));
+          },
+          done: () => resolve(answer),
+          fail: (e) => reject(this.transportError(method, path, e)),
         },
       );
-      req.setTimeout(this.timeoutMs, () => {
-        req.destroy(new ClientError('FLT_ERR_CLIENT_TIMEOUT', `${method} ${this.server}${path}: no answer within ${this.timeoutMs} ms`));
-      });
-      req.on('error', (e) => reject(this.transportError(method, path, e)));
-      req.end(body);
     });
   }
 
@@ -256,28 +237,25 @@ export class ApiClient {
 
   // ------------------------------------------------------------------ streams
 
-  private openStream(path: string, idleTimeoutMs: number | undefined, onResponse: (res: http.IncomingMessage) => void, onError: (e: Error) => void): http.ClientRequest {
-    const req = this.mod.request(
-      { agent: this.streamAgent, host: this.host, port: this.port, method: 'GET', path: this.basePath + path, headers: this.baseHeaders },
-      (res) => {
-        const code = res.statusCode ?? 0;
-        if (code < 200 || code > 299) {
-          res.setEncoding('utf8');
-          let data = '';
-          res.on('data', (c: string) => (data += c));
-          res.on('end', () => onError(statusErrorFromBody(code, data)));
-          res.on('error', (e) => onError(this.transportError('GET', path, e)));
-          return;
-        }
-        onResponse(res);
+  /** openStream GETs a streamed answer (watch, log): `to` gets a 2xx body and its end, or the error (a non-2xx answer too), even midway. */
+  private openStream(path: string, idleTimeoutMs: number | undefined, to: { body(stream: ClientHttp2Stream): void; end(): void; error(e: Error): void }): H2Call {
+    let refusal: { code: number; text: string } | undefined;
+    return this.h2.request(
+      {
+        headers: { ':method': 'GET', ':path': this.basePath + path, ...this.baseHeaders }, idempotent: true, timeoutMs: idleTimeoutMs,
+        timeoutError: () => new ClientError('FLT_ERR_CLIENT_TIMEOUT', `GET ${this.server}${path}: no data for ${idleTimeoutMs} ms`),
+      },
+      {
+        response: (code, stream) => {
+          if (code >= 200 && code <= 299) return to.body(stream);
+          const r = (refusal = { code, text: '' });
+          stream.setEncoding('utf8');
+          stream.on('data', (c: string) => (r.text += c));
+        },
+        done: () => (refusal ? to.error(statusErrorFromBody(refusal.code, refusal.text)) : to.end()),
+        fail: (e) => to.error(this.transportError('GET', path, e)),
       },
     );
-    if (idleTimeoutMs) {
-      req.setTimeout(idleTimeoutMs, () => req.destroy(new ClientError('FLT_ERR_CLIENT_TIMEOUT', `GET ${this.server}${path}: no data for ${idleTimeoutMs} ms`)));
-    }
-    req.on('error', (e) => onError(this.transportError('GET', path, e)));
-    req.end();
-    return req;
   }
 
   /**
@@ -304,42 +282,43 @@ export class ApiClient {
         else resolve();
       };
     });
-    const req = this.openStream(path, opts.idleTimeoutMs, (resp) => {
-      resp.setEncoding('utf8');
-      let buf = '';
-      resp.on('data', (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while (!stopped && (nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!line.trim()) continue;
-          let ev: WatchEvent<T>;
-          try {
-            ev = JSON.parse(line) as WatchEvent<T>;
-          } catch (e) {
-            req.destroy();
-            settle(new ClientError('FLT_ERR_CLIENT_DECODE', `watch ${path}: a line is not JSON: ${line.slice(0, 200)}`, { cause: e }));
-            return;
+    const call = this.openStream(path, opts.idleTimeoutMs, {
+      body: (resp) => {
+        resp.setEncoding('utf8');
+        let buf = '';
+        resp.on('data', (chunk: string) => {
+          buf += chunk;
+          let nl: number;
+          while (!stopped && (nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (!line.trim()) continue;
+            let ev: WatchEvent<T>;
+            try {
+              ev = JSON.parse(line) as WatchEvent<T>;
+            } catch (e) {
+              call.cancel();
+              settle(new ClientError('FLT_ERR_CLIENT_DECODE', `watch ${path}: a line is not JSON: ${line.slice(0, 200)}`, { cause: e }));
+              return;
+            }
+            try {
+              onEvent(ev);
+            } catch (e) {
+              call.cancel();
+              settle(e as Error);
+              return;
+            }
           }
-          try {
-            onEvent(ev);
-          } catch (e) {
-            req.destroy();
-            settle(e as Error);
-            return;
-          }
-        }
-      });
-      resp.on('end', () => settle());
-      resp.on('error', (e) => settle(this.transportError('GET', path, e)));
-      resp.on('close', () => settle(resp.complete ? undefined : new ClientError('FLT_ERR_CLIENT_CONNECT', `watch ${path}: connection closed`)));
-    }, (e) => settle(e));
+        });
+      },
+      end: () => settle(),
+      error: (e) => settle(e),
+    });
     return {
       stop: () => {
         if (stopped) return;
         stopped = true;
-        req.destroy();
+        call.cancel();
         settle();
       },
       done,
@@ -355,8 +334,21 @@ export class ApiClient {
     if (opts.previous) q = addParam(q, 'previous', 'true');
     q = addParam(q, 'sinceSeconds', opts.sinceSeconds);
     const path = objectPath(resolveResource('pods'), pod, namespace, 'log') + q;
+    // A PassThrough, not the HTTP/2 stream: a failure midway must reach the reader as 'error'
+    // (a stream reset by a dying session just closes), and destroying it must cancel the stream.
     return new Promise<Readable>((resolve, reject) => {
-      this.openStream(path, opts.follow ? undefined : this.timeoutMs, resolve, reject);
+      const out = new PassThrough();
+      let answered = false;
+      const call = this.openStream(path, opts.follow ? undefined : this.timeoutMs, {
+        body: (stream) => {
+          answered = true;
+          stream.pipe(out, { end: false });
+          resolve(out);
+        },
+        end: () => out.end(),
+        error: (e) => (answered ? out.destroy(e) : reject(e)),
+      });
+      out.once('close', () => call.cancel());
     });
   }
 }

@@ -2,7 +2,8 @@
  * What every request handler shares: storage, the watch hub, the namespace cache, the logger and
  * the admin token, plus the small helpers that answer with JSON and check an object's kind.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Logger } from 'pino';
 import { apiVersionOf, resourceByKind, RESOURCES, type ResourceInfo } from '../api/resources.js';
 import { BadRequestError } from '../api/errors.js';
@@ -10,6 +11,12 @@ import type { KubeObject } from '../api/types.js';
 import type { Storage } from './storage.js';
 import type { WatchHub } from './watch-hub.js';
 import type { NamespaceCache } from './namespaces.js';
+
+/** ApiRequest is a request as handlers see it: node:http's on HTTP/1.1, node:http2's compat object on HTTP/2. */
+export type ApiRequest = IncomingMessage | Http2ServerRequest;
+
+/** ApiResponse is the answer being written, on either protocol (no connection-specific headers: HTTP/2 refuses them). */
+export type ApiResponse = ServerResponse | Http2ServerResponse;
 
 /** ApiContext is the server state handlers work with. */
 export interface ApiContext {
@@ -25,10 +32,27 @@ export interface ApiContext {
 }
 
 /** sendJson answers with a JSON body. */
-export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+export function sendJson(res: ApiResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** ChunkWriter is what a streamed answer writes to (the two protocols' write() overloads do not unite in TypeScript). */
+export interface ChunkWriter {
+  write(chunk: string): boolean;
+}
+
+/**
+ * startStream answers 200 with a body of unknown length and sends the headers at once: a watcher
+ * waits for them before any event. No Transfer-Encoding: HTTP/1.1 chunks such a body by itself,
+ * and HTTP/2 refuses connection-specific headers.
+ */
+export function startStream(res: ApiResponse, headers: OutgoingHttpHeaders): ChunkWriter {
+  res.writeHead(200, headers);
+  // node:http holds the headers until the first write; node:http2 sent them in writeHead.
+  if ('flushHeaders' in res) res.flushHeaders();
+  return res;
 }
 
 /** asObject checks that a decoded body is a JSON object with an object `metadata` (when present). */

@@ -3,11 +3,11 @@
  * status.daemonEndpoints.kubeletEndpoint.Port), and streams GET /containerLogs/NS/POD/CONTAINER
  * from that agent back to the client as text/plain, authenticated with the admin token.
  */
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { resourceByKind } from '../api/resources.js';
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../api/errors.js';
 import type { Node, Pod } from '../api/types.js';
-import type { ApiContext } from './context.js';
+import { type ApiContext, type ApiRequest, type ApiResponse, startStream } from './context.js';
 
 const PASSED = ['container', 'follow', 'tailLines', 'timestamps', 'previous', 'sinceSeconds', 'limitBytes'];
 const PODS = resourceByKind('Pod')!;
@@ -28,7 +28,7 @@ export function agentLogUrl(node: Node, pod: Pod, container: string, query: Reco
 }
 
 /** proxyPodLog answers GET pods/NAME/log by streaming the agent's answer. */
-export async function proxyPodLog(ctx: ApiContext, namespace: string, name: string, req: IncomingMessage, res: ServerResponse, query: Record<string, unknown>): Promise<void> {
+export async function proxyPodLog(ctx: ApiContext, namespace: string, name: string, req: ApiRequest, res: ApiResponse, query: Record<string, unknown>): Promise<void> {
   const pod = (await ctx.storage.get<Pod>(PODS, namespace, name))?.obj;
   if (!pod) throw NotFoundError.object('pods', name);
   const containers = (pod.spec.containers ?? []).map((c) => c.name);
@@ -63,8 +63,7 @@ export async function proxyPodLog(ctx: ApiContext, namespace: string, name: stri
         return;
       }
       up.setTimeout(0);
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
-      res.flushHeaders();
+      startStream(res, { 'Content-Type': 'text/plain' });
       agentRes.pipe(res);
       agentRes.on('end', resolve);
       agentRes.on('error', () => { res.end(); resolve(); });

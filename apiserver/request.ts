@@ -2,10 +2,10 @@
  * Request decoding: which resource, namespace, name and subresource a path names, and the body
  * (JSON or YAML, at most 3 MiB) as a plain object. Every failure is a 400/404/413/415 ApiError.
  */
-import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { RESOURCES, type ResourceInfo } from '../api/resources.js';
 import { BadRequestError, NotFoundError, RequestTooLargeError, UnsupportedMediaTypeError } from '../api/errors.js';
+import type { ApiRequest } from './context.js';
 
 /** MAX_BODY_BYTES is the largest request body accepted (Kubernetes' limit is 3 MiB too). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -68,7 +68,7 @@ export function parseResourcePath(path: string): ResourcePath | undefined {
 }
 
 /** readBody reads the raw body, failing with 413 past MAX_BODY_BYTES. */
-export function readBody(req: IncomingMessage): Promise<Buffer> {
+export function readBody(req: ApiRequest): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_BODY_BYTES) {

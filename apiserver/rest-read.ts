@@ -3,12 +3,11 @@
  * (newline-delimited JSON events after a resourceVersion, bookmarks, timeout), each optionally
  * printed as a Table.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, type ResourceInfo } from '../api/resources.js';
 import { BadRequestError, GoneError, NotFoundError, statusFromError } from '../api/errors.js';
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
 import type { KubeObject, WatchEvent } from '../api/types.js';
-import { type ApiContext, sendJson } from './context.js';
+import { type ApiContext, type ApiRequest, type ApiResponse, sendJson, startStream } from './context.js';
 import { queryBool, queryInt, queryString } from './request.js';
 import { buildTable, tableVersionWanted } from './table.js';
 import type { ChangeEvent } from './watch-hub.js';
@@ -36,7 +35,7 @@ export function filterFromQuery(query: Query, namespace: string | undefined): Ob
 }
 
 /** getObject answers GET on one object (as a Table when asked). */
-export async function getObject(ctx: ApiContext, r: ResourceInfo, namespace: string | undefined, name: string, req: IncomingMessage, res: ServerResponse, query: Query): Promise<void> {
+export async function getObject(ctx: ApiContext, r: ResourceInfo, namespace: string | undefined, name: string, req: ApiRequest, res: ApiResponse, query: Query): Promise<void> {
   const cur = await ctx.storage.get(r, namespace, name);
   if (!cur) throw NotFoundError.object(r.plural, name, r.group);
   const tv = tableVersionWanted(req.headers.accept);
@@ -45,7 +44,7 @@ export async function getObject(ctx: ApiContext, r: ResourceInfo, namespace: str
 }
 
 /** listObjects answers GET on a collection: every matching object and the revision to watch from. */
-export async function listObjects(ctx: ApiContext, r: ResourceInfo, namespace: string | undefined, req: IncomingMessage, res: ServerResponse, query: Query): Promise<void> {
+export async function listObjects(ctx: ApiContext, r: ResourceInfo, namespace: string | undefined, req: ApiRequest, res: ApiResponse, query: Query): Promise<void> {
   const filter = filterFromQuery(query, namespace);
   const { items, revision } = await ctx.storage.list(r, namespace);
   const matching = items.filter((o) => filter.matches(o));
@@ -67,7 +66,7 @@ export function watchEventsFor(e: ChangeEvent, filter: ObjectFilter): WatchEvent
 }
 
 /** watchObjects streams events after ?resourceVersion (or the current objects as ADDED first when it is unset or 0). */
-export async function watchObjects(ctx: ApiContext, r: ResourceInfo, namespace: string | undefined, req: IncomingMessage, res: ServerResponse, query: Query): Promise<void> {
+export async function watchObjects(ctx: ApiContext, r: ResourceInfo, namespace: string | undefined, req: ApiRequest, res: ApiResponse, query: Query): Promise<void> {
   const filter = filterFromQuery(query, namespace);
   const rvText = queryString(query, 'resourceVersion');
   if (rvText !== undefined && rvText !== '' && !/^\d+$/.test(rvText)) throw new BadRequestError(`resourceVersion "${rvText}" is not a valid resource version`);
@@ -87,8 +86,7 @@ export async function watchObjects(ctx: ApiContext, r: ResourceInfo, namespace: 
     if (!ctx.hub.hub(r).covers(from)) await ctx.storage.checkNotCompacted(String(from + 1));
   }
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-  res.flushHeaders();
+  const out = startStream(res, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   let progress = from;
   let closed = false;
   let firstTable = true;
@@ -99,12 +97,12 @@ export async function watchObjects(ctx: ApiContext, r: ResourceInfo, namespace: 
       object = buildTable(r.kind, [obj as KubeObject], (obj as KubeObject).metadata.resourceVersion, tv, include, Date.now(), firstTable);
       firstTable = false;
     }
-    res.write(JSON.stringify({ type, object }) + '\n');
+    out.write(JSON.stringify({ type, object }) + '\n');
   };
   const writeChange = (type: WatchEvent['type'], e: ChangeEvent): void => {
     if (closed) return;
     if (tv) return write(type, e.obj);
-    res.write(`{"type":"${type}","object":${e.json()}}\n`);
+    out.write(`{"type":"${type}","object":${e.json()}}\n`);
   };
   for (const o of initial) write('ADDED', o);
 

@@ -2,9 +2,8 @@
  * The request router: health and discovery paths, then resource paths dispatched by verb to the
  * read, write and subresource handlers. It only decodes and dispatches; the handlers decide.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MethodNotAllowedError, NotFoundError } from '../api/errors.js';
-import { type ApiContext, asObject, sendJson } from './context.js';
+import { type ApiContext, type ApiRequest, type ApiResponse, asObject, sendJson } from './context.js';
 import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
 import { decodeBody, parseResourcePath, patchTypeOf, queryBool, queryString, readBody, type ResourcePath } from './request.js';
 import { getObject, listObjects, watchObjects } from './rest-read.js';
@@ -17,7 +16,7 @@ import { apiVersionOf } from '../api/resources.js';
 type Query = Record<string, unknown>;
 
 /** routeDiscovery answers the discovery paths; returns false when the path is not one. */
-export function routeDiscovery(path: string, res: ServerResponse, serverAddress: string): boolean {
+export function routeDiscovery(path: string, res: ApiResponse, serverAddress: string): boolean {
   const p = path.replace(/\/+$/, '') || '/';
   if (p === '/version') return sendJson(res, 200, versionInfo()), true;
   if (p === '/api') return sendJson(res, 200, coreVersions(serverAddress)), true;
@@ -43,22 +42,22 @@ export function routeDiscovery(path: string, res: ServerResponse, serverAddress:
   return false;
 }
 
-async function body(req: IncomingMessage): Promise<unknown> {
+async function body(req: ApiRequest): Promise<unknown> {
   return decodeBody(await readBody(req), req.headers['content-type']);
 }
 
-async function optionalBody(req: IncomingMessage): Promise<unknown> {
+async function optionalBody(req: ApiRequest): Promise<unknown> {
   const raw = await readBody(req);
   if (raw.length === 0 || raw.toString('utf8').trim() === '') return undefined;
   return decodeBody(raw, req.headers['content-type']);
 }
 
-function notAllowed(req: IncomingMessage, rp: ResourcePath): never {
+function notAllowed(req: ApiRequest, rp: ResourcePath): never {
   const what = rp.subresource ? `${rp.resource.plural}/${rp.subresource}` : rp.name ? `a ${rp.resource.singular}` : `the ${rp.resource.plural} collection`;
   throw new MethodNotAllowedError(`the server does not allow ${req.method} on ${what}`);
 }
 
-async function routeCollection(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, query: Query): Promise<void> {
+async function routeCollection(ctx: ApiContext, req: ApiRequest, res: ApiResponse, rp: ResourcePath, query: Query): Promise<void> {
   const r = rp.resource;
   switch (req.method) {
     case 'GET':
@@ -90,7 +89,7 @@ async function routeCollection(ctx: ApiContext, req: IncomingMessage, res: Serve
   }
 }
 
-async function routeObject(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, rp: ResourcePath, query: Query): Promise<void> {
+async function routeObject(ctx: ApiContext, req: ApiRequest, res: ApiResponse, rp: ResourcePath, query: Query): Promise<void> {
   const r = rp.resource;
   const name = rp.name!;
   if (r.namespaced && rp.namespace === undefined) throw new NotFoundError(`${r.plural} "${name}": a namespaced resource needs /namespaces/NS/ in its path`);
@@ -135,7 +134,7 @@ async function routeObject(ctx: ApiContext, req: IncomingMessage, res: ServerRes
 }
 
 /** routeResource handles a resource path; returns false when the path is not one. */
-export async function routeResource(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, path: string, query: Query): Promise<boolean> {
+export async function routeResource(ctx: ApiContext, req: ApiRequest, res: ApiResponse, path: string, query: Query): Promise<boolean> {
   const rp = parseResourcePath(path);
   if (!rp) return false;
   if (rp.name === undefined) await routeCollection(ctx, req, res, rp, query);

@@ -1,10 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
 import { ApiClient } from '../../api/client.js';
 import { Informer } from '../../api/informer.js';
 import type { Pod } from '../../api/types.js';
 import { startControlPlane } from '../helpers/control-plane.js';
+import { CuttableProxy } from '../helpers/cuttable-proxy.js';
+import { resourceByName } from '../../api/resources.js';
 
 type ControlPlane = Awaited<ReturnType<typeof startControlPlane>>;
 let cp: ControlPlane;
@@ -19,65 +20,9 @@ after(async () => {
   await cp?.stop();
 });
 
-/** CuttableProxy forwards TCP to the API server; cut() drops every connection and refuses new ones until up(). */
-class CuttableProxy {
-  private readonly server = net.createServer((s) => this.accept(s));
-  private readonly sockets = new Set<net.Socket>();
-  private readonly frozen = new Set<net.Socket>();
-  private down = false;
-  accepted = 0;
-  constructor(private target: { host: string; port: number }) {}
-
-  async listen(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `https://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
-  }
-
-  private accept(s: net.Socket): void {
-    if (this.down) {
-      s.destroy();
-      return;
-    }
-    this.accepted++;
-    const up = net.connect(this.target.port, this.target.host);
-    for (const x of [s, up]) {
-      this.sockets.add(x);
-      x.on('close', () => this.sockets.delete(x));
-      x.on('error', () => undefined);
-    }
-    s.pipe(up).pipe(s);
-    s.on('close', () => up.destroy());
-    up.on('close', () => s.destroy());
-  }
-
-  cut(): void {
-    this.down = true;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  up(): void {
-    this.down = false;
-  }
-
-  /** freeze stops moving bytes on the open connections without closing them: a silently cut link. */
-  freeze(): void {
-    for (const s of this.sockets) {
-      s.unpipe();
-      s.pause();
-      this.frozen.add(s);
-    }
-    this.sockets.clear();
-  }
-
-  retarget(target: { host: string; port: number }): void {
-    this.target = target;
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    for (const s of this.frozen) s.destroy();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
+/** podWatchers counts the server's pod watchers: the test's informer is the only one left running. */
+function podWatchers(): number {
+  return cp.server.context.hub.hub(resourceByName('pods')!).subscriberCount;
 }
 
 function pod(name: string, labels: Record<string, string>): Pod {
@@ -186,7 +131,7 @@ test('after a dropped connection the informer resumes from its last revision: no
   await client.create('pods', pod('res-1', { inf: 'resume' }), 'default');
   const seen = record(inf);
   await startWithin(inf, 15_000);
-  await waitFor('the watch connection to open', () => proxy.accepted >= 2);
+  await waitFor('the watch to open (list and watch share one connection)', () => proxy.accepted === 1 && podWatchers() === 1);
 
   proxy.cut();
   // While the informer is cut off: creates, an update and a delete it must all see, once.
@@ -236,7 +181,7 @@ test('a watch that goes silent (a link cut without a reset) is abandoned after i
   });
   const seen = record(inf);
   await startWithin(inf, 15_000);
-  await waitFor('the watch connection to open', () => proxy.accepted >= 2);
+  await waitFor('the watch to open (list and watch share one connection)', () => proxy.accepted === 1 && podWatchers() === 1);
   proxy.freeze();
   await client.create('pods', pod('silent-1', { inf: 'silent' }), 'default');
   await waitFor('the change made while the link was silent', () => seen.some((s) => s.name === 'silent-1'));
