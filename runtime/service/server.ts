@@ -23,7 +23,7 @@ export function runtimeMethods(impls: Impls): Map<string, UnaryMethod> {
   const methods = new Map<string, UnaryMethod>();
   for (const [name, def] of runtimeRpcs()) {
     const handle = impls[name];
-    if (handle) methods.set(def.path, { decode: def.requestDeserialize, encode: def.responseSerialize, handle });
+    if (handle) methods.set(def.path, { decode: def.requestDeserialize, encode: (res) => def.responseSerialize(res as object), handle });
   }
   return methods;
 }
