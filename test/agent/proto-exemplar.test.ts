@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { messageType, runtimeRpcs } from '../../runtime/proto/load.js';
 import { exemplar, type MessageDescriptor } from '../../runtime/proto-exemplar.js';
 import { RuntimeClient } from '../../runtime/client.js';
+import { warmCodecs } from '../../runtime/proto/warm-codecs.js';
 
 const lookup = (name: string) => messageType(name)?.type as MessageDescriptor | undefined;
 
@@ -29,4 +30,8 @@ test('warmCodecs encodes and decodes every message of both services without a ru
   } finally {
     client.close();
   }
+});
+
+test('the server side warms its request decoders and response encoders without a runtime', () => {
+  assert.doesNotThrow(() => warmCodecs('server'));
 });
