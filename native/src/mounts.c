@@ -39,14 +39,10 @@ static const struct {
     {"unbindable", 0, 0, MS_UNBINDABLE, 0}, {"runbindable", 0, 0, MS_UNBINDABLE | MS_REC, 0},
 };
 
-static char *const *g_cgroup_dirs;
-static int g_n_cgroup_dirs;
+static const struct flt_cgroups *g_cgroups;
 static int g_new_cgroupns;
 
-void flt_mounts_set_cgroups(char *const *dirs, int n_dirs) {
-  g_cgroup_dirs = dirs;
-  g_n_cgroup_dirs = n_dirs;
-}
+void flt_mounts_set_cgroups(const struct flt_cgroups *cg) { g_cgroups = cg; }
 
 int flt_mount_option(const char *opt, unsigned long *flags, unsigned long *propagation, int *bind) {
   for (size_t i = 0; i < sizeof mount_options / sizeof mount_options[0]; i++) {
@@ -167,7 +163,8 @@ static int do_mount(const char *rootfs, const struct flt_mount *m, struct flt_er
       return flt_error_sys(err, "remount `%s`", m->destination);
   } else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0) {
     if (mount_target(rootfs, m, 0, target, sizeof target, err) < 0) return -1;
-    if (flt_cgroup_mount(target, m->flags, g_new_cgroupns, g_cgroup_dirs, g_n_cgroup_dirs, err) < 0) return -1;
+    static const struct flt_cgroups none;
+    if (flt_cgroup_mount(target, m->flags, g_new_cgroupns, g_cgroups ? g_cgroups : &none, err) < 0) return -1;
   } else {
     if (mount_target(rootfs, m, 0, target, sizeof target, err) < 0) return -1;
     const char *data = m->data && m->data[0] ? m->data : NULL;

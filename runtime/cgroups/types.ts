@@ -61,6 +61,11 @@ export interface CgroupManager {
   create(path: string, resources: CgroupResources): void;
   /** dirs lists the directories whose cgroup.procs a process must join to be inside `path`. */
   dirs(path: string): string[];
+  /**
+   * v1Hierarchies lists every v1 hierarchy of the host, joined or not (none on v2): the shim binds
+   * each into a container's /sys/fs/cgroup, and is spared finding them in the mount table.
+   */
+  v1Hierarchies(): readonly V1Hierarchy[];
   /** update changes the limits of an existing cgroup. */
   update(path: string, resources: CgroupResources): void;
   /** stats reads usage, limit, CPU time and task count. */

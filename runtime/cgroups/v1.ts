@@ -20,7 +20,7 @@ export class CgroupV1Manager implements CgroupManager {
   private readonly mounts: string[];
   private readonly byController = new Map<string, string>();
 
-  constructor(hierarchies: V1Hierarchy[]) {
+  constructor(private readonly hierarchies: readonly V1Hierarchy[]) {
     const mounts: string[] = [];
     for (const h of hierarchies) {
       const wanted = h.controllers.filter((c) => V1_JOINED_CONTROLLERS.includes(c));
@@ -45,6 +45,10 @@ export class CgroupV1Manager implements CgroupManager {
   dirs(path: string): string[] {
     const p = checkCgroupPath(path);
     return this.mounts.map((m) => join(m, p));
+  }
+
+  v1Hierarchies(): readonly V1Hierarchy[] {
+    return this.hierarchies;
   }
 
   create(path: string, resources: CgroupResources): void {

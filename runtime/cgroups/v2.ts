@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { checkCgroupPath } from './errors.js';
 import { killSubtree, readCgroupFile, removeSubtree, writeCgroupFile } from './fs-ops.js';
 import { parseKeyed, parseLimit, v2Writes } from './resources.js';
-import type { CgroupManager, CgroupResources, CgroupStats } from './types.js';
+import type { CgroupManager, CgroupResources, CgroupStats, V1Hierarchy } from './types.js';
 
 /** V2_CONTROLLERS are the controllers Flotilla enables for its cgroups when the host offers them. */
 export const V2_CONTROLLERS = ['cpu', 'memory', 'pids'];
@@ -34,6 +34,10 @@ export class CgroupV2Manager implements CgroupManager {
 
   dirs(path: string): string[] {
     return [this.dir(path)];
+  }
+
+  v1Hierarchies(): readonly V1Hierarchy[] {
+    return [];
   }
 
   private enableAncestors(path: string): void {

@@ -128,6 +128,7 @@ export class OciRuntime {
         stateDir: dir,
         ...(opts.logPath ? { logPath: opts.logPath } : {}),
         cgroupDirs: this.cgroups.dirs(b.cgroupsPath),
+        cgroupHierarchies: this.cgroups.v1Hierarchies(),
         start,
       });
       rec.pid = pid;
