@@ -40,6 +40,8 @@ export class ImageStore {
   private readonly layerDir: string;
   private readonly links: LayerLinks;
   private readonly unpacking = new Map<string, Promise<void>>();
+  /** unpacked holds the chain ids whose layer this process has seen on disk: a rootfs need not look again (only remove() deletes layers). */
+  private readonly unpacked = new Set<string>();
   private readonly pinned = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly readers = new Set<Promise<void>>();
@@ -213,17 +215,20 @@ export class ImageStore {
   private async unpack(blob: string, diffId: string, chain: string[]): Promise<void> {
     const top = chain[chain.length - 1]!;
     const target = this.layerPath(top);
+    if (this.unpacked.has(top)) return;
     const running = this.unpacking.get(top);
     if (running) return running;
     const p = (async () => {
-      if (await fsp.access(target).then(() => true, () => false)) return;
-      await unpackLayer({
-        source: this.blobs.stream(blob),
-        diffId,
-        lowerDirs: chain.slice(0, -1).reverse().map((c) => this.layerPath(c)),
-        target,
-        tmpDir: this.blobs.tmpDir,
-      });
+      if (!(await fsp.access(target).then(() => true, () => false))) {
+        await unpackLayer({
+          source: this.blobs.stream(blob),
+          diffId,
+          lowerDirs: chain.slice(0, -1).reverse().map((c) => this.layerPath(c)),
+          target,
+          tmpDir: this.blobs.tmpDir,
+        });
+      }
+      this.unpacked.add(top);
     })().finally(() => this.unpacking.delete(top));
     this.unpacking.set(top, p);
     return p;
@@ -262,6 +267,7 @@ export class ImageStore {
     for (const d of blobs) if (!used.has(d)) await this.blobs.delete(d);
     for (const c of chains) {
       if (used.has(c) || this.unpacking.has(c)) continue;
+      this.unpacked.delete(c);
       await this.links.unlink(c);
       await fsp.rm(this.layerPath(c), { recursive: true, force: true });
     }
