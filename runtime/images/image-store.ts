@@ -6,7 +6,8 @@
  *   <root>/images/<id>.json     one record per image (tags, digests, layers, config)
  *   <root>/layers/<chain id>/   each layer unpacked once, overlay-ready (see unpack.ts)
  *   <root>/l/<short id>         short symlinks to layers, for overlay's option size (see layer-links.ts)
- *   <root>/leases/<ctr>.json    which container rootfs uses which image (blocks removal)
+ *   <root>/leases/<ctr>.json    which container rootfs uses which image (blocks removal); the runtime
+ *                               keeps them on its tmpfs instead (opts.leaseDir)
  *   <root>/tmp/                 work in progress, swept at init
  */
 import * as fsp from 'node:fs/promises';
@@ -49,15 +50,20 @@ export class ImageStore {
 
   readonly root: string;
 
-  /** opts.mounter replaces runtime/native.ts for mounting (the default is the native runtime). */
-  constructor(root: string, opts: { mounter?: Mounter } = {}) {
+  /**
+   * opts.mounter replaces runtime/native.ts for mounting (the default is the native runtime);
+   * opts.leaseDir keeps the rootfs leases elsewhere than `<root>/leases` (the runtime: on its tmpfs),
+   * taking over those found in `<root>/leases` at init.
+   */
+  constructor(root: string, opts: { mounter?: Mounter; leaseDir?: string } = {}) {
     this.root = path.resolve(root);
     root = this.root;
     this.blobs = new BlobStore(root);
     this.index = new ImageIndex(root);
     this.layerDir = path.join(root, 'layers');
     this.links = new LayerLinks(root, this.layerDir);
-    this.rootfs = new RootfsManager(path.join(root, 'leases'), opts.mounter);
+    const leases = path.join(root, 'leases');
+    this.rootfs = opts.leaseDir ? new RootfsManager(opts.leaseDir, opts.mounter, leases) : new RootfsManager(leases, opts.mounter);
   }
 
   /** init makes the directories, sweeps unfinished work and loads the index. */
@@ -293,6 +299,11 @@ export class ImageStore {
       const rootfs = await this.rootfs.prepare({ containerId, imageId: img.id, dir, rwDir, lowerDirs });
       return { rootfs, config: structuredClone(img.config) };
     });
+  }
+
+  /** keepRootfsLease records that a container uses an image (its rootfs in dir, rwDir) when no lease says so: see RootfsManager.keepLease. */
+  keepRootfsLease(containerId: string, imageId: string, dir: string, rwDir?: string): void {
+    this.rootfs.keepLease({ containerId, imageId, dir: path.resolve(dir), ...(rwDir ? { rwDir: path.resolve(rwDir) } : {}) });
   }
 
   /** releaseRootfs unmounts a container's rootfs and removes its upper and work dirs; idempotent. */

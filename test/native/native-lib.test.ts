@@ -62,8 +62,8 @@ test('nsCreate with only a network namespace, and bad kinds rejected', (t) => {
 test('mountOverlay stacks layers topmost first and writes to the upper dir; unmount leaves nothing', (t) => {
   if (!requireRoot(t)) return;
   const d = tempDir(t);
-  const [low1, low2, upper, work, target] = ['low1', 'low2', 'upper', 'work', 'merged'].map((n) => join(d, n));
-  for (const p of [low1!, low2!, upper!, work!, target!]) mkdirSync(p);
+  const [low1, low2, upper, work, target] = ['low1', 'low2', 'rw/upper', 'rw/work', 'merged'].map((n) => join(d, n));
+  for (const p of [low1!, low2!]) mkdirSync(p); // the target, upper and work dirs (and rw/) are made by mountOverlay
   writeFileSync(join(low1!, 'a'), 'top');
   writeFileSync(join(low2!, 'a'), 'bottom');
   writeFileSync(join(low2!, 'b'), 'only-bottom');
