@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kernelFeatures, mountBind, mountOverlay, NativeError, nsCreate, nsRemove, signalProcess, unmount } from '../../runtime/native.js';
+import { kernelFeatures, mountBind, mountOverlay, NativeError, nsCreate, nsCreateInThread, nsRemove, signalProcess, unmount } from '../../runtime/native.js';
 import { requireRoot } from '../helpers/root.js';
 
 function mountsUnder(dir: string): string[] {
@@ -56,6 +56,18 @@ test('nsCreate with only a network namespace, and bad kinds rejected', (t) => {
   assert.equal(mountsUnder(dir).length, 1, 'a failed create leaves the existing namespace alone');
   nsRemove(dir);
   assert.throws(() => nsCreate(dir, ['pid' as 'net']), (e: NativeError) => e.code === 'EINVAL' && /unknown namespace kind "pid"/.test(e.message));
+  assert.equal(existsSync(dir), false);
+});
+
+test('nsCreate reports what failed in its helper process (a hostname the kernel refuses) and leaves nothing; namespaces made in a worker thread work alike', async (t) => {
+  if (!requireRoot(t)) return;
+  const dir = join(tempDir(t), 'bad-host');
+  assert.throws(() => nsCreate(dir, ['net', 'uts'], 'x'.repeat(100)), (e: NativeError) => e.code === 'EINVAL' && e.message.startsWith('sethostname `xxx'));
+  assert.equal(existsSync(dir), false);
+  assert.deepEqual(mountsUnder(dir), []);
+  const paths = await nsCreateInThread(dir, ['net', 'uts'], 'threaded');
+  assert.equal(execFileSync('nsenter', [`--uts=${paths.uts}`, 'hostname']).toString().trim(), 'threaded');
+  nsRemove(dir);
   assert.equal(existsSync(dir), false);
 });
 
