@@ -57,8 +57,8 @@ export interface V1Hierarchy {
 export interface CgroupManager {
   /** version is 1 for per-controller hierarchies, 2 for the unified hierarchy. */
   readonly version: CgroupVersion;
-  /** create makes the cgroup (and missing parents) in every hierarchy and applies resources. */
-  create(path: string, resources: CgroupResources): void;
+  /** create makes the cgroup (and missing parents) in every hierarchy and applies resources; true when it did not exist before (so it is the caller's to remove on failure). */
+  create(path: string, resources: CgroupResources): boolean;
   /** dirs lists the directories whose cgroup.procs a process must join to be inside `path`. */
   dirs(path: string): string[];
   /**

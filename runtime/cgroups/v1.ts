@@ -51,13 +51,15 @@ export class CgroupV1Manager implements CgroupManager {
     return this.hierarchies;
   }
 
-  create(path: string, resources: CgroupResources): void {
+  create(path: string, resources: CgroupResources): boolean {
     const writes = v1Writes(resources);
     const made: string[] = [];
+    let existed = false;
     try {
       for (const d of this.dirs(path)) {
-        mkdirSync(d, { recursive: true });
-        made.push(d);
+        // undefined: the directory was there already (mkdir -p made nothing).
+        if (mkdirSync(d, { recursive: true }) === undefined) existed = true;
+        else made.push(d);
       }
       applyWrites(writes.map((w) => ({ path: join(this.dir(w.controller, path), w.file), value: w.value })));
     } catch (err) {
@@ -71,6 +73,7 @@ export class CgroupV1Manager implements CgroupManager {
       }
       throw err;
     }
+    return !existed;
   }
 
   update(path: string, resources: CgroupResources): void {

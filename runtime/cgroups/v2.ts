@@ -59,11 +59,11 @@ export class CgroupV2Manager implements CgroupManager {
     }
   }
 
-  create(path: string, resources: CgroupResources): void {
+  create(path: string, resources: CgroupResources): boolean {
     const writes = v2Writes(resources);
     const d = this.dir(path);
-    const made = !existsSync(d);
-    mkdirSync(d, { recursive: true });
+    // undefined: the directory was there already (mkdir -p made nothing).
+    const made = mkdirSync(d, { recursive: true }) !== undefined;
     try {
       this.enableAncestors(path);
       for (const w of writes) writeCgroupFile(join(d, w.file), w.value);
@@ -77,6 +77,7 @@ export class CgroupV2Manager implements CgroupManager {
       }
       throw err;
     }
+    return made;
   }
 
   update(path: string, resources: CgroupResources): void {

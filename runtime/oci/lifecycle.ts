@@ -119,9 +119,7 @@ export class OciRuntime {
     try {
       writeStateRecord(dir, rec);
       // A cgroup that already existed (shared on purpose) is not this container's to clean up on failure.
-      const existed = this.cgroups.exists(b.cgroupsPath);
-      this.cgroups.create(b.cgroupsPath, cgroupResources(b.config.linux?.resources));
-      cgroupMade = !existed;
+      cgroupMade = this.cgroups.create(b.cgroupsPath, cgroupResources(b.config.linux?.resources));
       const { pid, shimPid } = await launchShim({
         id,
         bundle: b.dir,
