@@ -147,7 +147,7 @@ export class ContainerManager {
       writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
       mkdirSync(dirname(rec.logPath), { recursive: true });
       timer.mark('spec');
-      await this.ctx.deps.oci.create(id, dir, { logPath: rec.logPath });
+      await this.ctx.deps.oci.create(id, dir, { logPath: rec.logPath, config: spec });
       ociCreated = true;
       timer.mark('oci-create');
       if (changed) this.ctx.store.saveContainer(rec);
