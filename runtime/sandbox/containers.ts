@@ -53,6 +53,7 @@ export class ContainerManager {
   /** resolveId finds a container by full id or unique prefix. */
   resolveId(idOrPrefix: string): string | undefined {
     if (!idOrPrefix) return undefined;
+    if (this.ctx.store.getContainer(idOrPrefix)) return idOrPrefix; // the agent's case: no scan of every container
     return uniqueIdPrefix(this.ctx.store.listContainers().map((c) => c.id), idOrPrefix).id;
   }
 
