@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { GrpcUnaryServer } from '../grpc/unary-server.js';
 import { RuntimeClient } from '../runtime/client.js';
-import { loadRuntimeProto } from '../runtime/proto/load.js';
+import { messageType, runtimeProtoDefinition } from '../runtime/proto/load.js';
 import { exemplar, type MessageDescriptor } from '../runtime/proto-exemplar.js';
 import { runtimeMethods, type Impls } from '../runtime/service/server.js';
 
@@ -22,11 +22,13 @@ const PODS = Number(process.env.GRPC_BENCH_PODS ?? 2000);
 const CONCURRENCY = 10;
 const RPCS = ['RunPodSandbox', 'CreateContainer', 'StartContainer', 'PodSandboxStatus'];
 
-const pkg = loadRuntimeProto();
-const types = pkg as unknown as Record<string, { type?: MessageDescriptor }>;
-const lookup = (name: string) => types[name]?.type;
+/** grpc-js's view of runtime.proto, for its end of the comparison. */
+const pkg = (grpc.loadPackageDefinition(runtimeProtoDefinition()) as unknown as {
+  runtime: { v1: { RuntimeService: grpc.ServiceClientConstructor; ImageService: grpc.ServiceClientConstructor } };
+}).runtime.v1;
+const lookup = (name: string) => messageType(name)?.type as MessageDescriptor | undefined;
 const SMALL = process.env.GRPC_BENCH_SMALL === '1';
-const full = (type: string) => (SMALL ? {} : exemplar(types[type]!.type!, lookup));
+const full = (type: string) => (SMALL ? {} : exemplar(lookup(type)!, lookup));
 
 function stubImpls(): Impls {
   const status = full('PodSandboxStatusResponse');

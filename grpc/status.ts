@@ -3,10 +3,31 @@
  * grpc's codes and `grpc-message`, percent-encoded UTF-8, in the trailers (or in the headers of
  * a trailers-only answer). Both our client and our server read and write them here.
  */
-import { status as GrpcCode } from '@grpc/grpc-js';
 import type { IncomingHttpHeaders } from 'node:http2';
 
-export { GrpcCode };
+/**
+ * GrpcCode is gRPC's status codes (doc/statuscodes.md), the same numbers and names as grpc-js's
+ * `status`, defined here so that our ends (the runtime above all) need not load grpc-js for them.
+ */
+export enum GrpcCode {
+  OK = 0,
+  CANCELLED = 1,
+  UNKNOWN = 2,
+  INVALID_ARGUMENT = 3,
+  DEADLINE_EXCEEDED = 4,
+  NOT_FOUND = 5,
+  ALREADY_EXISTS = 6,
+  PERMISSION_DENIED = 7,
+  RESOURCE_EXHAUSTED = 8,
+  FAILED_PRECONDITION = 9,
+  ABORTED = 10,
+  OUT_OF_RANGE = 11,
+  UNIMPLEMENTED = 12,
+  INTERNAL = 13,
+  UNAVAILABLE = 14,
+  DATA_LOSS = 15,
+  UNAUTHENTICATED = 16,
+}
 
 /** GrpcError is a call that ended with a status other than OK: `code` is grpc's, `details` the message. */
 export class GrpcError extends Error {

@@ -10,37 +10,36 @@
  * encoded and decoded by the same proto-loader functions grpc-js would use, so callers see
  * identical objects.
  */
-import * as grpc from '@grpc/grpc-js';
 import { connect as http2Connect } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { GrpcClientSession, SESSION_OPTIONS } from '../grpc/client-session.js';
 import { frameMessage } from '../grpc/framing.js';
-import { GrpcError } from '../grpc/status.js';
-import { loadRuntimeProto, runtimeRpcs } from './proto/load.js';
-import { exemplar, type MessageDescriptor } from './proto-exemplar.js';
+import { GrpcCode, GrpcError } from '../grpc/status.js';
+import { runtimeRpcs } from './proto/load.js';
+import { warmCodecs } from './proto/warm-codecs.js';
 import type * as T from './proto/types.js';
+import { DEFAULT_RUNTIME_SOCKET } from './socket.js';
 
 export type * from './proto/types.js';
 
-/** GrpcStatus re-exports grpc-js's status codes so callers can test `err.code === GrpcStatus.NOT_FOUND`. */
-export const GrpcStatus = grpc.status;
+/** GrpcStatus re-exports gRPC's status codes (grpc/status.ts) so callers can test `err.code === GrpcStatus.NOT_FOUND`. */
+export const GrpcStatus = GrpcCode;
 
-/** DEFAULT_RUNTIME_SOCKET is where `flotilla runtime` listens unless told otherwise. */
-export const DEFAULT_RUNTIME_SOCKET = '/run/flotilla/runtime.sock';
+export { DEFAULT_RUNTIME_SOCKET };
 
 /** RuntimeCallError is a failed RPC: `code` is the gRPC status, `rpc` the method, message the server's. */
 export class RuntimeCallError extends Error {
-  readonly code: grpc.status;
+  readonly code: GrpcCode;
   readonly rpc: string;
-  constructor(rpc: string, code: grpc.status, details: string, options?: { cause?: unknown }) {
-    super(`${rpc}: ${details || grpc.status[code]}`, options);
+  constructor(rpc: string, code: GrpcCode, details: string, options?: { cause?: unknown }) {
+    super(`${rpc}: ${details || GrpcCode[code]}`, options);
     this.name = 'RuntimeCallError';
     this.code = code;
     this.rpc = rpc;
   }
   /** codeName is the status as a word, e.g. "NOT_FOUND". */
   get codeName(): string {
-    return grpc.status[this.code] ?? String(this.code);
+    return GrpcCode[this.code] ?? String(this.code);
   }
 }
 
@@ -82,7 +81,7 @@ export class RuntimeClient {
       } catch (err) {
         if (Date.now() + RETRY_CONNECT_MS >= deadline) {
           client.close();
-          throw new RuntimeCallError('connect', grpc.status.UNAVAILABLE,
+          throw new RuntimeCallError('connect', GrpcCode.UNAVAILABLE,
             `no runtime answering on ${socketPath} within ${timeoutMs} ms (is \`flotilla runtime\` running?)`, { cause: err });
         }
         await new Promise((r) => setTimeout(r, RETRY_CONNECT_MS));
@@ -94,21 +93,21 @@ export class RuntimeClient {
     const m = this.methods.get(rpc)!;
     let frame: Buffer;
     try {
-      frame = frameMessage(m.requestSerialize(req ?? {}));
+      frame = frameMessage(m.requestSerialize((req ?? {}) as object));
     } catch (err) {
-      throw new RuntimeCallError(rpc, grpc.status.INTERNAL, `request serialization failed: ${(err as Error).message}`, { cause: err });
+      throw new RuntimeCallError(rpc, GrpcCode.INTERNAL, `request serialization failed: ${(err as Error).message}`, { cause: err });
     }
     let answer: Buffer;
     try {
       answer = await this.calls.unary(m.path, frame, { timeoutMs, maxReceiveBytes: MAX_RECEIVE_BYTES });
     } catch (err) {
       const e = err as GrpcError;
-      throw new RuntimeCallError(rpc, e.code ?? grpc.status.UNKNOWN, e.details ?? e.message, { cause: err });
+      throw new RuntimeCallError(rpc, e.code ?? GrpcCode.UNKNOWN, e.details ?? e.message, { cause: err });
     }
     try {
       return m.responseDeserialize(answer) as R;
     } catch (err) {
-      throw new RuntimeCallError(rpc, grpc.status.INTERNAL, `response parsing failed: ${(err as Error).message}`, { cause: err });
+      throw new RuntimeCallError(rpc, GrpcCode.INTERNAL, `response parsing failed: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -205,18 +204,11 @@ export class RuntimeClient {
   }
 
   /**
-   * warmCodecs compiles the encoders and decoders of every request and response type, nested ones
-   * included, by encoding and decoding an exemplar of each locally: the runtime is not called.
+   * warmCodecs compiles the encoders of every request type and the decoders of every response
+   * type, nested ones included, locally (runtime/proto/warm-codecs.ts): the runtime is not called.
    */
   warmCodecs(): void {
-    const pkg = loadRuntimeProto() as unknown as Record<string, { type?: MessageDescriptor } | undefined>;
-    const lookup = (name: string) => pkg[name]?.type;
-    type Typed = { requestType?: { type?: MessageDescriptor }; responseType?: { type?: MessageDescriptor } };
-    for (const m of this.methods.values()) {
-      const { requestType, responseType } = m as Typed;
-      if (requestType?.type) m.requestSerialize(exemplar(requestType.type, lookup));
-      if (responseType?.type) m.responseDeserialize(m.responseSerialize(exemplar(responseType.type, lookup)));
-    }
+    warmCodecs('client');
   }
 
   /** close releases the connection; pending calls fail. */

@@ -165,10 +165,16 @@ export function linkDelete(name: string): boolean {
 /** OverlayMount describes an overlay: lowerDirs topmost first; without upperDir it is read-only. */
 export type OverlayMount = { lowerDirs: string[]; upperDir: string; workDir: string; target: string };
 
-/** mountOverlay mounts an overlay filesystem (an image's layers plus a container's writable layer). */
+/** mountOverlay mounts an overlay filesystem (an image's layers plus a container's writable layer), making target, upper and work dirs that are missing. */
 export function mountOverlay(o: OverlayMount): void {
   if (o.lowerDirs.length === 0) throw new NativeError(`overlay \`${o.target}\`: no lower directories`, osConstants.errno.EINVAL);
   call('mountOverlay', o.lowerDirs.join(':'), o.upperDir, o.workDir, o.target);
+}
+
+/** mountOverlayInThread is mountOverlay on a worker thread: the directories it makes on disk and the mount cost the kernel time. */
+export async function mountOverlayInThread(o: OverlayMount): Promise<void> {
+  if (o.lowerDirs.length === 0) throw new NativeError(`overlay \`${o.target}\`: no lower directories`, osConstants.errno.EINVAL);
+  await callInThread('mountOverlay', o.lowerDirs.join(':'), o.upperDir, o.workDir, o.target);
 }
 
 /** mountBind bind-mounts src on dst (recursively), read-only when asked. */

@@ -3,7 +3,7 @@
  * `flotilla runtime import FILE` puts an image file into the store without a running service.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_RUNTIME_SOCKET } from '../../runtime/client.js';
+import { DEFAULT_RUNTIME_SOCKET } from '../../runtime/socket.js';
 
 /** DEFAULT_ROOT_DIR is where the runtime keeps its state unless --root-dir says otherwise. */
 export const DEFAULT_ROOT_DIR = '/var/lib/flotilla/runtime';

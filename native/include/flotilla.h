@@ -14,7 +14,8 @@ FLT_API int flt_ns_create(const char *dir, int flags, const char *hostname, stru
 FLT_API int flt_ns_remove(const char *dir, struct flt_error *err);
 
 /* flt_mount_overlay mounts an overlay at target; lowerdirs is colon-separated, topmost first;
- * an empty upperdir makes a read-only overlay of the lower layers. */
+ * an empty upperdir makes a read-only overlay of the lower layers. target, upperdir and workdir
+ * are made (with missing parents) when they do not exist. */
 FLT_API int flt_mount_overlay(const char *lowerdirs, const char *upperdir, const char *workdir, const char *target,
                               struct flt_error *err);
 

@@ -2,6 +2,7 @@
 #ifndef FLT_CHILD_H
 #define FLT_CHILD_H
 
+#include "flt_container.h"
 #include "flt_error.h"
 #include "flt_spec.h"
 
@@ -23,8 +24,7 @@ struct flt_child_args {
   int fifo_fd;          /* O_PATH fd of exec.fifo, -1 with --start */
   int stdout_fd;        /* write ends the container gets as fd 1 and 2 */
   int stderr_fd;
-  char *const *cgroup_dirs;
-  int n_cgroup_dirs;
+  struct flt_cgroups cgroups; /* dirs to join; v1 hierarchies for /sys/fs/cgroup when known */
   int close_fds[8];     /* the shim's own fds (sync fd, its socket end, log...), -1 for none */
   int start_now;        /* --start: exec without waiting on exec.fifo */
 };

@@ -28,12 +28,22 @@ int flt_namespaces_join(const struct flt_spec *spec, int pid_too, struct flt_err
 /* flt_cgroup_join writes pid into <dir>/cgroup.procs for each dir. */
 int flt_cgroup_join(char *const *dirs, int n, int pid, struct flt_error *err);
 
+/* flt_cgroups is what the shim is told of the container's cgroups: the dirs it joins and, when the
+ * caller knows them, the host's v1 hierarchies as "CONTROLLERS:MOUNTPOINT" ("cpu,cpuacct:/sys/fs/cgroup/cpu,cpuacct"),
+ * which spare a read of the mount table (it grows with every pod) per container. */
+struct flt_cgroups {
+  char *const *dirs;
+  int n_dirs;
+  char *const *hierarchies;
+  int n_hierarchies;
+};
+
 /* flt_cgroup_mount gives the container its /sys/fs/cgroup at target (already created). */
-int flt_cgroup_mount(const char *target, unsigned long flags, int new_cgroupns, char *const *dirs, int n_dirs,
+int flt_cgroup_mount(const char *target, unsigned long flags, int new_cgroupns, const struct flt_cgroups *cg,
                      struct flt_error *err);
 
-/* flt_mounts_setup_cgroups tells flt_mounts_setup which cgroup dirs the container joined. */
-void flt_mounts_set_cgroups(char *const *dirs, int n_dirs);
+/* flt_mounts_set_cgroups tells flt_mounts_setup which cgroups the container joined. */
+void flt_mounts_set_cgroups(const struct flt_cgroups *cg);
 
 /* flt_exec_resolve finds args0 on PATH (from env) the way runc reports a missing program. */
 int flt_exec_resolve(const char *args0, char *const *env, char *out, size_t out_len, struct flt_error *err);

@@ -58,16 +58,16 @@ static int join_cgroups(const struct flt_child_args *a, struct flt_error *err) {
    * On a v1 hierarchy it goes to `tasks`: this process has one thread, and moving one thread
    * spares the kernel's global threadgroup lock, whose every writer waits out an RCU grace period
    * (~9 ms per container here); v2 has only cgroup.procs. */
-  for (int i = 0; i < a->n_cgroup_dirs; i++) {
+  for (int i = 0; i < a->cgroups.n_dirs; i++) {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/tasks", a->cgroup_dirs[i]);
+    snprintf(path, sizeof path, "%s/tasks", a->cgroups.dirs[i]);
     cleanup_fd int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
-      snprintf(path, sizeof path, "%s/cgroup.procs", a->cgroup_dirs[i]);
+      snprintf(path, sizeof path, "%s/cgroup.procs", a->cgroups.dirs[i]);
       fd = open(path, O_WRONLY | O_CLOEXEC);
     }
     if (fd < 0) return flt_error_sys(err, "open `%s`", path);
-    if (write(fd, "0", 1) != 1) return flt_error_sys(err, "join cgroup `%s`", a->cgroup_dirs[i]);
+    if (write(fd, "0", 1) != 1) return flt_error_sys(err, "join cgroup `%s`", a->cgroups.dirs[i]);
   }
   return 0;
 }
@@ -159,7 +159,7 @@ void flt_child_run(const struct flt_child_args *a) {
     flt_error_sys(&err, "sethostname `%s`", s->hostname);
     fail(a, &err);
   }
-  flt_mounts_set_cgroups(a->cgroup_dirs, a->n_cgroup_dirs);
+  flt_mounts_set_cgroups(&a->cgroups);
   if (flt_mounts_setup(s, a->rootfs, &err) < 0 || flt_mounts_finish(s, &err) < 0) fail(a, &err);
   if (flt_rlimits_apply(s->rlimits, s->n_rlimits, &err) < 0) fail(a, &err);
   if (s->has_oom_score_adj && write_oom_score_adj(s->oom_score_adj, &err) < 0) fail(a, &err);

@@ -2,9 +2,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "flotilla.h"
@@ -17,6 +19,21 @@ static int bad_path(const char *p, int colon_ok) {
 static int fs_set(int fd, const char *key, const char *value, const char *target, struct flt_error *err) {
   if (fsconfig(fd, FSCONFIG_SET_STRING, key, value, 0) < 0)
     return flt_error_sys(err, "overlay `%s`: %s=%s", target, key, value);
+  return 0;
+}
+
+/* make_dir makes path unless it exists, and its missing parents first (mkdir -p, mode 0755 less umask). */
+static int make_dir(const char *path, struct flt_error *err) {
+  if (mkdir(path, 0777) == 0 || errno == EEXIST) return 0;
+  if (errno != ENOENT) return flt_error_sys(err, "mkdir `%s`", path);
+  char parent[PATH_MAX];
+  if ((size_t)snprintf(parent, sizeof parent, "%s", path) >= sizeof parent)
+    return flt_error_set(err, ENAMETOOLONG, "mkdir `%s`: path too long", path);
+  char *slash = strrchr(parent, '/');
+  if (slash == NULL || slash == parent) return flt_error_set(err, ENOENT, "mkdir `%s`: no such parent", path);
+  *slash = '\0';
+  if (make_dir(parent, err) < 0) return -1;
+  if (mkdir(path, 0777) < 0 && errno != EEXIST) return flt_error_sys(err, "mkdir `%s`", path);
   return 0;
 }
 
@@ -60,6 +77,9 @@ int flt_mount_overlay(const char *lowerdirs, const char *upperdir, const char *w
   if (has_upper && (bad_path(upperdir, 0) || bad_path(workdir, 0)))
     return flt_error_set(err, EINVAL, "overlay `%s`: upperdir and workdir must be paths without ',' or ':'",
                          target ? target : "");
+  if (target == NULL || target[0] == '\0') return flt_error_set(err, EINVAL, "overlay: no target");
+  /* made here, not by the caller, so that one call on a worker thread does all of a rootfs's file system work */
+  if (make_dir(target, err) < 0 || (has_upper && (make_dir(upperdir, err) < 0 || make_dir(workdir, err) < 0))) return -1;
   int n = has_upper ? snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdirs, upperdir, workdir)
                     : snprintf(data, sizeof data, "lowerdir=%s", lowerdirs);
   if (n < 0 || (size_t)n >= sizeof data) return mount_overlay_fsconfig(lowerdirs, has_upper ? upperdir : NULL, workdir, target, err);

@@ -39,14 +39,10 @@ static const struct {
     {"unbindable", 0, 0, MS_UNBINDABLE, 0}, {"runbindable", 0, 0, MS_UNBINDABLE | MS_REC, 0},
 };
 
-static char *const *g_cgroup_dirs;
-static int g_n_cgroup_dirs;
+static const struct flt_cgroups *g_cgroups;
 static int g_new_cgroupns;
 
-void flt_mounts_set_cgroups(char *const *dirs, int n_dirs) {
-  g_cgroup_dirs = dirs;
-  g_n_cgroup_dirs = n_dirs;
-}
+void flt_mounts_set_cgroups(const struct flt_cgroups *cg) { g_cgroups = cg; }
 
 int flt_mount_option(const char *opt, unsigned long *flags, unsigned long *propagation, int *bind) {
   for (size_t i = 0; i < sizeof mount_options / sizeof mount_options[0]; i++) {
@@ -167,7 +163,8 @@ static int do_mount(const char *rootfs, const struct flt_mount *m, struct flt_er
       return flt_error_sys(err, "remount `%s`", m->destination);
   } else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0) {
     if (mount_target(rootfs, m, 0, target, sizeof target, err) < 0) return -1;
-    if (flt_cgroup_mount(target, m->flags, g_new_cgroupns, g_cgroup_dirs, g_n_cgroup_dirs, err) < 0) return -1;
+    static const struct flt_cgroups none;
+    if (flt_cgroup_mount(target, m->flags, g_new_cgroupns, g_cgroups ? g_cgroups : &none, err) < 0) return -1;
   } else {
     if (mount_target(rootfs, m, 0, target, sizeof target, err) < 0) return -1;
     const char *data = m->data && m->data[0] ? m->data : NULL;
@@ -236,14 +233,16 @@ int flt_mounts_setup(const struct flt_spec *spec, const char *rootfs, struct flt
   unsigned long prop = spec->rootfs_propagation ? spec->rootfs_propagation : MS_PRIVATE | MS_REC;
   if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0) return flt_error_sys(err, "mount `/`: make private");
   if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return flt_error_sys(err, "mount rootfs `%s`", rootfs);
+  /* Into the bind just made: every path below is relative to it ("./dev/pts"), so the kernel does
+   * not walk the rootfs's long host path again for each of the ~100 lookups of the setup. */
+  if (chdir(rootfs) < 0) return flt_error_sys(err, "chdir `%s`", rootfs);
   int dev_is_mount = 0;
   g_new_cgroupns = (spec->clone_flags & CLONE_NEWCGROUP) != 0;
   for (size_t i = 0; i < spec->n_mounts; i++) {
-    if (do_mount(rootfs, &spec->mounts[i], err) < 0) return -1;
+    if (do_mount(".", &spec->mounts[i], err) < 0) return -1;
     if (strcmp(spec->mounts[i].destination, "/dev") == 0 && !spec->mounts[i].bind) dev_is_mount = 1;
   }
-  if (setup_dev(spec, rootfs, dev_is_mount, err) < 0) return -1;
-  if (chdir(rootfs) < 0) return flt_error_sys(err, "chdir `%s`", rootfs);
+  if (setup_dev(spec, ".", dev_is_mount, err) < 0) return -1;
   if (syscall(SYS_pivot_root, ".", ".") < 0) return flt_error_sys(err, "pivot_root `%s`", rootfs);
   if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) return flt_error_sys(err, "mount old root: make slave");
   if (umount2(".", MNT_DETACH) < 0) return flt_error_sys(err, "unmount old root");

@@ -23,6 +23,8 @@
 #include "flt_shim.h"
 
 #define MAX_CGROUPS 16
+/* MAX_HIERARCHIES is above the v1 controllers Linux has (13) plus named hierarchies (name=systemd). */
+#define MAX_HIERARCHIES 32
 
 struct create_opts {
   const char *id;
@@ -31,6 +33,8 @@ struct create_opts {
   const char *log;
   char *cgroups[MAX_CGROUPS];
   int n_cgroups;
+  char *hierarchies[MAX_HIERARCHIES];
+  int n_hierarchies;
   int start;
   int sync_fd;
 };
@@ -95,6 +99,13 @@ static int parse_opts(int argc, char **argv, struct create_opts *o, struct flt_e
     else if (strcmp(a, "--cgroup") == 0) {
       if (o->n_cgroups == MAX_CGROUPS) return flt_error_set(err, E2BIG, "create: more than %d --cgroup", MAX_CGROUPS);
       o->cgroups[o->n_cgroups++] = (char *)v;
+    } else if (strcmp(a, "--cgroup-hierarchy") == 0) {
+      const char *colon = strchr(v, ':');
+      if (colon == NULL || colon == v || colon[1] != '/')
+        return flt_error_set(err, EINVAL, "create: --cgroup-hierarchy `%s`: want CONTROLLERS:MOUNTPOINT (cpu,cpuacct:/sys/fs/cgroup/cpu,cpuacct)", v);
+      if (o->n_hierarchies == MAX_HIERARCHIES)
+        return flt_error_set(err, E2BIG, "create: more than %d --cgroup-hierarchy", MAX_HIERARCHIES);
+      o->hierarchies[o->n_hierarchies++] = (char *)v;
     } else {
       return flt_error_set(err, EINVAL, "create: unknown option %s", a);
     }
@@ -358,7 +369,8 @@ int flt_shim_create(int argc, char **argv) {
   if (pid == 0) {
     struct flt_child_args a = {
         .spec = &spec, .rootfs = rootfs, .sync_sock = sock[1], .state_dirfd = state_dirfd, .fifo_fd = fifo_fd,
-        .stdout_fd = outp[1], .stderr_fd = errp[1], .cgroup_dirs = o.cgroups, .n_cgroup_dirs = o.n_cgroups,
+        .stdout_fd = outp[1], .stderr_fd = errp[1],
+        .cgroups = {.dirs = o.cgroups, .n_dirs = o.n_cgroups, .hierarchies = o.hierarchies, .n_hierarchies = o.n_hierarchies},
         .close_fds = {o.sync_fd, sock[0], wake[0], wake[1], outp[0], errp[0], log_fd, -1}, .start_now = o.start,
     };
     flt_child_run(&a);

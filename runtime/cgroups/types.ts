@@ -57,10 +57,15 @@ export interface V1Hierarchy {
 export interface CgroupManager {
   /** version is 1 for per-controller hierarchies, 2 for the unified hierarchy. */
   readonly version: CgroupVersion;
-  /** create makes the cgroup (and missing parents) in every hierarchy and applies resources. */
-  create(path: string, resources: CgroupResources): void;
+  /** create makes the cgroup (and missing parents) in every hierarchy and applies resources; true when it did not exist before (so it is the caller's to remove on failure). */
+  create(path: string, resources: CgroupResources): boolean;
   /** dirs lists the directories whose cgroup.procs a process must join to be inside `path`. */
   dirs(path: string): string[];
+  /**
+   * v1Hierarchies lists every v1 hierarchy of the host, joined or not (none on v2): the shim binds
+   * each into a container's /sys/fs/cgroup, and is spared finding them in the mount table.
+   */
+  v1Hierarchies(): readonly V1Hierarchy[];
   /** update changes the limits of an existing cgroup. */
   update(path: string, resources: CgroupResources): void;
   /** stats reads usage, limit, CPU time and task count. */

@@ -20,7 +20,7 @@ export class CgroupV1Manager implements CgroupManager {
   private readonly mounts: string[];
   private readonly byController = new Map<string, string>();
 
-  constructor(hierarchies: V1Hierarchy[]) {
+  constructor(private readonly hierarchies: readonly V1Hierarchy[]) {
     const mounts: string[] = [];
     for (const h of hierarchies) {
       const wanted = h.controllers.filter((c) => V1_JOINED_CONTROLLERS.includes(c));
@@ -47,13 +47,19 @@ export class CgroupV1Manager implements CgroupManager {
     return this.mounts.map((m) => join(m, p));
   }
 
-  create(path: string, resources: CgroupResources): void {
+  v1Hierarchies(): readonly V1Hierarchy[] {
+    return this.hierarchies;
+  }
+
+  create(path: string, resources: CgroupResources): boolean {
     const writes = v1Writes(resources);
     const made: string[] = [];
+    let existed = false;
     try {
       for (const d of this.dirs(path)) {
-        mkdirSync(d, { recursive: true });
-        made.push(d);
+        // undefined: the directory was there already (mkdir -p made nothing).
+        if (mkdirSync(d, { recursive: true }) === undefined) existed = true;
+        else made.push(d);
       }
       applyWrites(writes.map((w) => ({ path: join(this.dir(w.controller, path), w.file), value: w.value })));
     } catch (err) {
@@ -67,6 +73,7 @@ export class CgroupV1Manager implements CgroupManager {
       }
       throw err;
     }
+    return !existed;
   }
 
   update(path: string, resources: CgroupResources): void {

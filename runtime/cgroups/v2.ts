@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { checkCgroupPath } from './errors.js';
 import { killSubtree, readCgroupFile, removeSubtree, writeCgroupFile } from './fs-ops.js';
 import { parseKeyed, parseLimit, v2Writes } from './resources.js';
-import type { CgroupManager, CgroupResources, CgroupStats } from './types.js';
+import type { CgroupManager, CgroupResources, CgroupStats, V1Hierarchy } from './types.js';
 
 /** V2_CONTROLLERS are the controllers Flotilla enables for its cgroups when the host offers them. */
 export const V2_CONTROLLERS = ['cpu', 'memory', 'pids'];
@@ -36,6 +36,10 @@ export class CgroupV2Manager implements CgroupManager {
     return [this.dir(path)];
   }
 
+  v1Hierarchies(): readonly V1Hierarchy[] {
+    return [];
+  }
+
   private enableAncestors(path: string): void {
     const chain: string[] = [];
     for (let p = dirname(checkCgroupPath(path)); ; p = dirname(p)) {
@@ -55,11 +59,11 @@ export class CgroupV2Manager implements CgroupManager {
     }
   }
 
-  create(path: string, resources: CgroupResources): void {
+  create(path: string, resources: CgroupResources): boolean {
     const writes = v2Writes(resources);
     const d = this.dir(path);
-    const made = !existsSync(d);
-    mkdirSync(d, { recursive: true });
+    // undefined: the directory was there already (mkdir -p made nothing).
+    const made = mkdirSync(d, { recursive: true }) !== undefined;
     try {
       this.enableAncestors(path);
       for (const w of writes) writeCgroupFile(join(d, w.file), w.value);
@@ -73,6 +77,7 @@ export class CgroupV2Manager implements CgroupManager {
       }
       throw err;
     }
+    return made;
   }
 
   update(path: string, resources: CgroupResources): void {

@@ -6,7 +6,8 @@
  *   <root>/images/<id>.json     one record per image (tags, digests, layers, config)
  *   <root>/layers/<chain id>/   each layer unpacked once, overlay-ready (see unpack.ts)
  *   <root>/l/<short id>         short symlinks to layers, for overlay's option size (see layer-links.ts)
- *   <root>/leases/<ctr>.json    which container rootfs uses which image (blocks removal)
+ *   <root>/leases/<ctr>.json    which container rootfs uses which image (blocks removal); the runtime
+ *                               keeps them on its tmpfs instead (opts.leaseDir)
  *   <root>/tmp/                 work in progress, swept at init
  */
 import * as fsp from 'node:fs/promises';
@@ -40,6 +41,8 @@ export class ImageStore {
   private readonly layerDir: string;
   private readonly links: LayerLinks;
   private readonly unpacking = new Map<string, Promise<void>>();
+  /** unpacked holds the chain ids whose layer this process has seen on disk: a rootfs need not look again (only remove() deletes layers). */
+  private readonly unpacked = new Set<string>();
   private readonly pinned = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly readers = new Set<Promise<void>>();
@@ -47,15 +50,20 @@ export class ImageStore {
 
   readonly root: string;
 
-  /** opts.mounter replaces runtime/native.ts for mounting (the default is the native runtime). */
-  constructor(root: string, opts: { mounter?: Mounter } = {}) {
+  /**
+   * opts.mounter replaces runtime/native.ts for mounting (the default is the native runtime);
+   * opts.leaseDir keeps the rootfs leases elsewhere than `<root>/leases` (the runtime: on its tmpfs),
+   * taking over those found in `<root>/leases` at init.
+   */
+  constructor(root: string, opts: { mounter?: Mounter; leaseDir?: string } = {}) {
     this.root = path.resolve(root);
     root = this.root;
     this.blobs = new BlobStore(root);
     this.index = new ImageIndex(root);
     this.layerDir = path.join(root, 'layers');
     this.links = new LayerLinks(root, this.layerDir);
-    this.rootfs = new RootfsManager(path.join(root, 'leases'), opts.mounter);
+    const leases = path.join(root, 'leases');
+    this.rootfs = opts.leaseDir ? new RootfsManager(opts.leaseDir, opts.mounter, leases) : new RootfsManager(leases, opts.mounter);
   }
 
   /** init makes the directories, sweeps unfinished work and loads the index. */
@@ -213,17 +221,20 @@ export class ImageStore {
   private async unpack(blob: string, diffId: string, chain: string[]): Promise<void> {
     const top = chain[chain.length - 1]!;
     const target = this.layerPath(top);
+    if (this.unpacked.has(top)) return;
     const running = this.unpacking.get(top);
     if (running) return running;
     const p = (async () => {
-      if (await fsp.access(target).then(() => true, () => false)) return;
-      await unpackLayer({
-        source: this.blobs.stream(blob),
-        diffId,
-        lowerDirs: chain.slice(0, -1).reverse().map((c) => this.layerPath(c)),
-        target,
-        tmpDir: this.blobs.tmpDir,
-      });
+      if (!(await fsp.access(target).then(() => true, () => false))) {
+        await unpackLayer({
+          source: this.blobs.stream(blob),
+          diffId,
+          lowerDirs: chain.slice(0, -1).reverse().map((c) => this.layerPath(c)),
+          target,
+          tmpDir: this.blobs.tmpDir,
+        });
+      }
+      this.unpacked.add(top);
     })().finally(() => this.unpacking.delete(top));
     this.unpacking.set(top, p);
     return p;
@@ -262,6 +273,7 @@ export class ImageStore {
     for (const d of blobs) if (!used.has(d)) await this.blobs.delete(d);
     for (const c of chains) {
       if (used.has(c) || this.unpacking.has(c)) continue;
+      this.unpacked.delete(c);
       await this.links.unlink(c);
       await fsp.rm(this.layerPath(c), { recursive: true, force: true });
     }
@@ -287,6 +299,11 @@ export class ImageStore {
       const rootfs = await this.rootfs.prepare({ containerId, imageId: img.id, dir, rwDir, lowerDirs });
       return { rootfs, config: structuredClone(img.config) };
     });
+  }
+
+  /** keepRootfsLease records that a container uses an image (its rootfs in dir, rwDir) when no lease says so: see RootfsManager.keepLease. */
+  keepRootfsLease(containerId: string, imageId: string, dir: string, rwDir?: string): void {
+    this.rootfs.keepLease({ containerId, imageId, dir: path.resolve(dir), ...(rwDir ? { rwDir: path.resolve(rwDir) } : {}) });
   }
 
   /** releaseRootfs unmounts a container's rootfs and removes its upper and work dirs; idempotent. */

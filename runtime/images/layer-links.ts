@@ -12,6 +12,8 @@ const SHORT = 16;
 /** LayerLinks makes and removes the short symlinks of layer directories under one store root. */
 export class LayerLinks {
   readonly dir: string;
+  /** known caches link()'s answers: a link, once there, changes only through unlink() (no readlink per container rootfs). */
+  private readonly known = new Map<string, string>();
 
   constructor(root: string, private readonly layerDir: string) {
     this.dir = path.join(root, 'l');
@@ -27,6 +29,14 @@ export class LayerLinks {
 
   /** link returns the short path of a layer, or its full path if the short name is taken by another layer. */
   async link(chainId: string): Promise<string> {
+    const cached = this.known.get(chainId);
+    if (cached) return cached;
+    const found = await this.find(chainId);
+    this.known.set(chainId, found);
+    return found;
+  }
+
+  private async find(chainId: string): Promise<string> {
     const short = path.join(this.dir, hexOf(chainId).slice(0, SHORT));
     const want = this.target(chainId);
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -45,6 +55,7 @@ export class LayerLinks {
 
   /** unlink removes a layer's short link if it is that layer's. */
   async unlink(chainId: string): Promise<void> {
+    this.known.delete(chainId);
     const short = path.join(this.dir, hexOf(chainId).slice(0, SHORT));
     if ((await fsp.readlink(short).catch(() => undefined)) === this.target(chainId)) await fsp.rm(short, { force: true });
   }

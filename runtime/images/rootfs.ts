@@ -4,16 +4,19 @@
  * The two dirs may differ: the runtime keeps the mount point on its tmpfs (nothing to collect after a
  * reboot, no inode made on disk) and only upper and work, the container's writes, on disk. A lease
  * file per container records which image it uses (so the image cannot be removed under it) and
- * survives restarts of the runtime.
+ * survives restarts of the runtime; the runtime keeps leases on its tmpfs too, as the mounts they
+ * guard do not outlive a reboot, so they are written with plain synchronous calls.
  */
+import { existsSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { ImageError } from './errors.js';
-import { sweepStale, writeFileAtomic } from './store.js';
+import { sweepStale, tempName } from './store.js';
 
 /** Mounter is the slice of runtime/native.ts the rootfs needs (tests of pure logic may pass another). */
 export interface Mounter {
-  mountOverlay(opts: { lowerDirs: string[]; upperDir: string; workDir: string; target: string }): void;
+  /** mountOverlay makes target, upperDir and workDir when missing, then mounts. */
+  mountOverlay(opts: { lowerDirs: string[]; upperDir: string; workDir: string; target: string }): void | Promise<void>;
   unmount(target: string, opts?: { detach?: boolean }): void;
 }
 
@@ -60,7 +63,8 @@ async function mountedOver(target: string): Promise<boolean> {
 /** loadNative loads runtime/native.ts only when a mount is needed, so import and pull work without it. */
 async function loadNative(): Promise<Mounter> {
   const mod = await import('../native.js');
-  return { mountOverlay: (o) => mod.mountOverlay(o), unmount: (t, o) => mod.unmount(t, o) };
+  // On a worker thread: one call makes upper and work on disk and mounts, while the event loop goes on.
+  return { mountOverlay: (o) => mod.mountOverlayInThread(o), unmount: (t, o) => mod.unmount(t, o) };
 }
 
 /** RootfsManager mounts and releases container rootfs overlays and keeps their leases. */
@@ -73,14 +77,34 @@ export class RootfsManager {
    */
   private readonly mounted = new Set<string>();
 
-  constructor(private readonly leaseDir: string, mounter?: Mounter) {
+  /** legacyLeaseDir is where an older runtime kept leases (on disk), moved into leaseDir at init. */
+  constructor(private readonly leaseDir: string, mounter?: Mounter, private readonly legacyLeaseDir?: string) {
     this.mounter = mounter;
   }
 
-  /** init makes the lease directory and drops lease files a dead writer half-wrote. */
+  /** init makes the lease directory, drops lease files a dead writer half-wrote and takes over an older runtime's leases. */
   async init(): Promise<void> {
     await fsp.mkdir(this.leaseDir, { recursive: true });
     await sweepStale(this.leaseDir);
+    if (this.legacyLeaseDir && path.resolve(this.legacyLeaseDir) !== path.resolve(this.leaseDir)) this.adoptLegacyLeases(this.legacyLeaseDir);
+  }
+
+  /** adoptLegacyLeases moves the leases of legacyDir (whole ones; temp files are dropped) into the lease directory. */
+  private adoptLegacyLeases(legacyDir: string): void {
+    let names: string[];
+    try {
+      names = readdirSync(legacyDir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const from = path.join(legacyDir, n);
+      if (n.endsWith('.json') && CONTAINER_ID_RE.test(n.slice(0, -'.json'.length))) {
+        const text = readFileSync(from, 'utf8');
+        writeLease(path.join(this.leaseDir, n), text);
+      }
+      rmSync(from, { force: true, recursive: true });
+    }
   }
 
   private async native(): Promise<Mounter> {
@@ -114,6 +138,15 @@ export class RootfsManager {
     return (await this.leases()).filter((l) => l.imageId === imageId).map((l) => l.containerId);
   }
 
+  /**
+   * keepLease records that a container uses an image unless a lease says so already: how a runtime
+   * whose leases went with a reboot (its tmpfs) keeps the images of the containers it still lists in use.
+   */
+  keepLease(lease: Lease): void {
+    const file = this.leaseFile(lease.containerId);
+    if (!existsSync(file)) writeLease(file, `${JSON.stringify(lease)}\n`);
+  }
+
   /** prepare mounts the overlay (lowerDirs topmost first) at `<dir>/rootfs` over `<rwDir>/upper`; a mounted one is returned as is. */
   async prepare(opts: { containerId: string; imageId: string; dir: string; rwDir?: string; lowerDirs: string[] }): Promise<string> {
     const file = this.leaseFile(opts.containerId);
@@ -121,21 +154,19 @@ export class RootfsManager {
       if (!path.isAbsolute(d)) throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `container dir "${d}" must be an absolute path`);
     }
     const p = rootfsPaths(opts.dir, opts.rwDir);
-    // Only a rootfs directory that exists can be mounted already (a new container's does not: no mount table read).
-    const exists = await fsp.access(p.rootfs).then(() => true, () => false);
-    if (exists && (this.mounted.has(p.rootfs) || (await isMountPoint(p.rootfs)))) {
-      const lease = await fsp.readFile(file, 'utf8').then((s) => JSON.parse(s) as Lease, () => undefined);
+    // Only a rootfs that is in use can be mounted already (a new container's is not: no mount table read).
+    if (this.mounted.has(p.rootfs) || (existsSync(p.rootfs) && (await isMountPoint(p.rootfs)))) {
+      const lease = readLease(file);
       if (lease?.imageId === opts.imageId) return p.rootfs;
       throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `${p.rootfs} is already mounted for another image or container`);
     }
     const lease: Lease = { containerId: opts.containerId, imageId: opts.imageId, dir: path.resolve(opts.dir), ...(opts.rwDir ? { rwDir: path.resolve(opts.rwDir) } : {}) };
-    // No fsync: the mount it guards does not outlive a reboot either.
-    await writeFileAtomic(file, `${JSON.stringify(lease)}\n`, { durable: false });
+    writeLease(file, `${JSON.stringify(lease)}\n`);
     try {
-      for (const d of [p.rootfs, p.upper, p.work]) await fsp.mkdir(d, { recursive: true });
       const native = await this.native();
       try {
-        native.mountOverlay({ lowerDirs: opts.lowerDirs, upperDir: p.upper, workDir: p.work, target: p.rootfs });
+        // One call makes the mount point, upper and work (the latter two on disk) and mounts.
+        await native.mountOverlay({ lowerDirs: opts.lowerDirs, upperDir: p.upper, workDir: p.work, target: p.rootfs });
         this.mounted.add(p.rootfs);
       } catch (err) {
         throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `mount overlay at ${p.rootfs}: ${(err as Error).message}`, { cause: err });
@@ -172,9 +203,41 @@ export class RootfsManager {
     }
     await fsp.rm(p.upper, { recursive: true, force: true });
     await fsp.rm(p.work, { recursive: true, force: true });
-    await fsp.rmdir(p.rootfs).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `remove ${p.rootfs}: ${err.message}`, { cause: err });
-    });
-    await fsp.rm(this.leaseFile(containerId), { force: true });
+    try {
+      rmdirSync(p.rootfs);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'ENOENT') throw new ImageError('FLT_ERR_IMAGE_ROOTFS', `remove ${p.rootfs}: ${e.message}`, { cause: err });
+    }
+    try {
+      unlinkSync(this.leaseFile(containerId));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
+/** readLease reads a container's lease, undefined when it is missing or unreadable. */
+function readLease(file: string): Lease | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Lease;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * writeLease writes a lease through a temp file and a rename, so a reader never sees half of one.
+ * No fsync, and synchronous: the runtime keeps leases on its tmpfs, and the mount a lease guards
+ * does not outlive a reboot either.
+ */
+function writeLease(file: string, text: string): void {
+  const tmp = `${file}${tempName('')}`;
+  try {
+    writeFileSync(tmp, text, { mode: 0o644 });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
   }
 }

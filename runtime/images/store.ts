@@ -12,17 +12,16 @@ import { ImageError } from './errors.js';
 import { hexOf } from './oci.js';
 
 /**
- * writeFileAtomic writes a file through a temp file in the same directory and a rename, so a reader
- * never sees half of it. opts.durable false skips the fsync: for files about state that a reboot
- * ends anyway (a rootfs mount's lease), where a crash of the process is all that must be survived.
+ * writeFileAtomic writes a file through a temp file in the same directory, an fsync and a rename, so
+ * a reader never sees half of it, even after a crash of the machine.
  */
-export async function writeFileAtomic(file: string, data: string | Buffer, opts: { durable?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}${tempName('')}`;
   try {
     const fh = await fsp.open(tmp, 'w', 0o644);
     try {
       await fh.writeFile(data);
-      if (opts.durable !== false) await fh.sync();
+      await fh.sync();
     } finally {
       await fh.close();
     }

@@ -46,8 +46,27 @@ export function checkConfig(config: unknown, configPath: string): OciSpec {
   return c as OciSpec;
 }
 
-/** loadBundle reads DIR/config.json, checks it and its rootfs; errors name the file at fault. */
-export function loadBundle(dir: string, id: string): Bundle {
+/** readConfig reads and parses a bundle's config.json, naming the file in its errors. */
+function readConfig(configPath: string, bundle: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    bad(code === 'ENOENT' ? `${configPath}: no such file (is ${bundle} an OCI bundle? \`runc spec\` makes one)` : `${configPath}: ${code}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    bad(`${configPath}: invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * loadBundle reads DIR/config.json, checks it and its rootfs; errors name the file at fault.
+ * `written` is config.json as the caller just wrote it, checked like the file but not read back.
+ */
+export function loadBundle(dir: string, id: string, written?: OciSpec): Bundle {
   const abs = resolve(dir);
   try {
     if (!statSync(abs).isDirectory()) bad(`bundle ${abs}: not a directory`);
@@ -56,20 +75,7 @@ export function loadBundle(dir: string, id: string): Bundle {
     bad(`bundle ${abs}: no such directory`);
   }
   const configPath = join(abs, 'config.json');
-  let text: string;
-  try {
-    text = readFileSync(configPath, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    bad(code === 'ENOENT' ? `${configPath}: no such file (is ${abs} an OCI bundle? \`runc spec\` makes one)` : `${configPath}: ${code}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    bad(`${configPath}: invalid JSON: ${(err as Error).message}`);
-  }
-  const config = checkConfig(parsed, configPath);
+  const config = checkConfig(written ?? readConfig(configPath, abs), configPath);
   const rootfs = isAbsolute(config.root.path) ? config.root.path : join(abs, config.root.path);
   try {
     if (!statSync(rootfs).isDirectory()) bad(`${configPath}: root.path: ${rootfs} is not a directory`);

@@ -12,7 +12,7 @@ import type { CgroupManager } from '../cgroups/types.js';
 import { launchShim, pidAlive, readExit, startContainer, waitExit, type ExitInfo } from '../shim/index.js';
 import { loadBundle } from './bundle.js';
 import { OciError } from './errors.js';
-import { OCI_VERSION } from './oci-types.js';
+import { OCI_VERSION, type OciSpec } from './oci-types.js';
 import { cgroupResources } from './spec.js';
 import {
   checkId, deriveStatus, pidIsOurs, procStartTime, readStateRecord, writeStateRecord,
@@ -26,6 +26,12 @@ export const DEFAULT_OCI_ROOT = '/run/flotilla/oci';
 
 /** WaitResult is how a container ended, with the OOM verdict read from its cgroup. */
 export type WaitResult = ExitInfo & { oomKilled: boolean };
+
+/** LaunchOptions: the container's log file, and its config.json as the caller just wrote it (spares reading it back). */
+export interface LaunchOptions {
+  logPath?: string;
+  config?: OciSpec;
+}
 
 /** OciRuntimeOptions configure one runtime: its state root and cgroup backend. */
 export interface OciRuntimeOptions {
@@ -74,18 +80,18 @@ export class OciRuntime {
   }
 
   /** create sets up the container (cgroup, namespaces, mounts) with its process waiting for start. */
-  create(id: string, bundle: string, opts: { logPath?: string } = {}): Promise<ContainerState> {
+  create(id: string, bundle: string, opts: LaunchOptions = {}): Promise<ContainerState> {
     return this.launch(id, bundle, opts, false);
   }
 
   /** run creates and starts the container in one shim launch. */
-  run(id: string, bundle: string, opts: { logPath?: string } = {}): Promise<ContainerState> {
+  run(id: string, bundle: string, opts: LaunchOptions = {}): Promise<ContainerState> {
     return this.launch(id, bundle, opts, true);
   }
 
-  private async launch(id: string, bundlePath: string, opts: { logPath?: string }, start: boolean): Promise<ContainerState> {
+  private async launch(id: string, bundlePath: string, opts: LaunchOptions, start: boolean): Promise<ContainerState> {
     const dir = this.dir(id);
-    const b = loadBundle(bundlePath, id);
+    const b = loadBundle(bundlePath, id, opts.config);
     if (!this.rootMade) {
       mkdirSync(this.root, { recursive: true, mode: 0o711 });
       this.rootMade = true;
@@ -119,15 +125,14 @@ export class OciRuntime {
     try {
       writeStateRecord(dir, rec);
       // A cgroup that already existed (shared on purpose) is not this container's to clean up on failure.
-      const existed = this.cgroups.exists(b.cgroupsPath);
-      this.cgroups.create(b.cgroupsPath, cgroupResources(b.config.linux?.resources));
-      cgroupMade = !existed;
+      cgroupMade = this.cgroups.create(b.cgroupsPath, cgroupResources(b.config.linux?.resources));
       const { pid, shimPid } = await launchShim({
         id,
         bundle: b.dir,
         stateDir: dir,
         ...(opts.logPath ? { logPath: opts.logPath } : {}),
         cgroupDirs: this.cgroups.dirs(b.cgroupsPath),
+        cgroupHierarchies: this.cgroups.v1Hierarchies(),
         start,
       });
       rec.pid = pid;

@@ -3,11 +3,17 @@
  * Field names are camelCase (keepCase: false), int64 values are JS numbers (longs: Number;
  * nanosecond timestamps lose sub-microsecond precision, which nobody reads), enums are their
  * string names ('CONTAINER_RUNNING'), and unset fields come back with their defaults.
+ *
+ * Only proto-loader is needed for the paths and codecs: our client and server speak gRPC over
+ * node:http2 themselves, so neither process loads grpc-js (tests that pit us against grpc-js
+ * hand runtimeProtoDefinition() to its loadPackageDefinition).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+
+/** PROTO_PACKAGE is the proto package of the runtime's services and messages. */
+export const PROTO_PACKAGE = 'runtime.v1';
 
 /** PROTO_LOADER_OPTIONS are the decoding options of the runtime contract (see the file comment). */
 export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
@@ -20,6 +26,9 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   oneofs: true,
 };
 
+/** SERVICES are the runtime's gRPC services, in the order their RPCs are listed. */
+const SERVICES = ['RuntimeService', 'ImageService'];
+
 /** protoPath finds runtime.proto next to this module (source tree) or back in the source tree (dist/). */
 export function protoPath(): string {
   const candidates = [
@@ -31,28 +40,25 @@ export function protoPath(): string {
   return found;
 }
 
-/** RuntimeV1Package is the loaded `runtime.v1` package: its service definitions and client constructors. */
-export interface RuntimeV1Package {
-  RuntimeService: grpc.ServiceClientConstructor;
-  ImageService: grpc.ServiceClientConstructor;
+let cached: protoLoader.PackageDefinition | undefined;
+
+/** runtimeProtoDefinition parses runtime.proto once per process: every service and message by full name ("runtime.v1.PodSandboxStatus"). */
+export function runtimeProtoDefinition(): protoLoader.PackageDefinition {
+  cached ??= protoLoader.loadSync(protoPath(), PROTO_LOADER_OPTIONS);
+  return cached;
 }
 
-let cached: RuntimeV1Package | undefined;
-
-/** RuntimeRpc is one RPC of the runtime's services: its proto name ("RunPodSandbox") and grpc-js's definition (path, codecs). */
-export type RuntimeRpc = [name: string, def: grpc.MethodDefinition<unknown, unknown>];
+/** RuntimeRpc is one RPC of the runtime's services: its proto name ("RunPodSandbox") and proto-loader's definition (path, codecs, message types). */
+export type RuntimeRpc = [name: string, def: protoLoader.MethodDefinition<object, object>];
 
 /** runtimeRpcs lists every RPC of RuntimeService and ImageService, for our gRPC client and server. */
 export function runtimeRpcs(): RuntimeRpc[] {
-  const pkg = loadRuntimeProto();
-  return [...Object.entries(pkg.RuntimeService.service), ...Object.entries(pkg.ImageService.service)];
+  const def = runtimeProtoDefinition();
+  return SERVICES.flatMap((s) => Object.entries(def[`${PROTO_PACKAGE}.${s}`] as protoLoader.ServiceDefinition));
 }
 
-/** loadRuntimeProto parses runtime.proto once per process and returns the `runtime.v1` package. */
-export function loadRuntimeProto(): RuntimeV1Package {
-  if (cached) return cached;
-  const def = protoLoader.loadSync(protoPath(), PROTO_LOADER_OPTIONS);
-  const root = grpc.loadPackageDefinition(def) as unknown as { runtime: { v1: RuntimeV1Package } };
-  cached = root.runtime.v1;
-  return cached;
+/** messageType finds a message of the package by its short name ("PodSandboxStatusResponse"), undefined when there is none. */
+export function messageType(name: string): protoLoader.MessageTypeDefinition<object, object> | undefined {
+  const t = runtimeProtoDefinition()[`${PROTO_PACKAGE}.${name}`] as protoLoader.MessageTypeDefinition<object, object> | undefined;
+  return t?.format === 'Protocol Buffer 3 DescriptorProto' ? t : undefined;
 }

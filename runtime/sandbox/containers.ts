@@ -53,6 +53,7 @@ export class ContainerManager {
   /** resolveId finds a container by full id or unique prefix. */
   resolveId(idOrPrefix: string): string | undefined {
     if (!idOrPrefix) return undefined;
+    if (this.ctx.store.getContainer(idOrPrefix)) return idOrPrefix; // the agent's case: no scan of every container
     return uniqueIdPrefix(this.ctx.store.listContainers().map((c) => c.id), idOrPrefix).id;
   }
 
@@ -147,7 +148,7 @@ export class ContainerManager {
       writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
       mkdirSync(dirname(rec.logPath), { recursive: true });
       timer.mark('spec');
-      await this.ctx.deps.oci.create(id, dir, { logPath: rec.logPath });
+      await this.ctx.deps.oci.create(id, dir, { logPath: rec.logPath, config: spec });
       ociCreated = true;
       timer.mark('oci-create');
       if (changed) this.ctx.store.saveContainer(rec);

@@ -5,6 +5,7 @@
  * dependencies in one readable place.
  */
 import type { CgroupManager } from '../cgroups/types.js';
+import type { OciSpec } from '../oci/oci-types.js';
 
 /** ExitInfo is how a container's process ended, as the OCI runtime's wait reports it. */
 export interface ExitInfo {
@@ -24,7 +25,8 @@ export interface OciStateInfo {
 
 /** OciRuntimePort creates and controls containers from OCI bundles (runtime/oci/lifecycle.ts). */
 export interface OciRuntimePort {
-  create(id: string, bundle: string, opts: { logPath?: string }): Promise<void>;
+  /** create makes the container from its bundle; config is the bundle's config.json as just written (not read back). */
+  create(id: string, bundle: string, opts: { logPath?: string; config?: OciSpec }): Promise<void>;
   start(id: string): Promise<void>;
   /** state returns undefined when the runtime knows no such container. */
   state(id: string): Promise<OciStateInfo | undefined>;

@@ -87,6 +87,7 @@ export class SandboxManager {
   /** resolveId finds a sandbox by full id or unique prefix (crictl allows prefixes). */
   resolveId(idOrPrefix: string): string | undefined {
     if (!idOrPrefix) return undefined;
+    if (this.ctx.store.getSandbox(idOrPrefix)) return idOrPrefix; // the agent's case: no scan of every sandbox
     return uniqueIdPrefix(this.ctx.store.listSandboxes().map((s) => s.id), idOrPrefix).id;
   }
 
@@ -106,7 +107,7 @@ export class SandboxManager {
     const hostname = podHostname(config);
     const resources = podCgroupResources(config);
     const md = config.metadata!;
-    const dup = this.ctx.store.listSandboxes().find((s) => {
+    const dup = this.ctx.store.findSandbox((s) => {
       const m = s.config.metadata!;
       return m.name === md.name && m.namespace === md.namespace && m.uid === md.uid && (m.attempt ?? 0) === (md.attempt ?? 0);
     });

@@ -9,7 +9,8 @@ export const TRACE_ENABLED = process.env.FLOTILLA_RUNTIME_TRACE === '1';
 
 /** StepTimer records named durations since the previous mark. */
 export class StepTimer {
-  private last = performance.now();
+  // Untraced, `performance` is never touched: its first use loads perf_hooks during the first pod.
+  private last = TRACE_ENABLED ? performance.now() : 0;
   private readonly start = this.last;
   private readonly steps: string[] = [];
 

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { GrpcUnaryServer, type UnaryMethod } from '../../grpc/unary-server.js';
 import { runtimeRpcs } from '../proto/load.js';
+import { warmCodecs } from '../proto/warm-codecs.js';
 import type { FlotillaRuntime } from './flotilla-runtime.js';
 import { runtimeServiceHandlers, imageServiceHandlers, type ImageStoreLike } from './handlers.js';
 
@@ -23,7 +24,7 @@ export function runtimeMethods(impls: Impls): Map<string, UnaryMethod> {
   const methods = new Map<string, UnaryMethod>();
   for (const [name, def] of runtimeRpcs()) {
     const handle = impls[name];
-    if (handle) methods.set(def.path, { decode: def.requestDeserialize, encode: def.responseSerialize, handle });
+    if (handle) methods.set(def.path, { decode: def.requestDeserialize, encode: def.responseSerialize as UnaryMethod['encode'], handle });
   }
   return methods;
 }
@@ -72,6 +73,8 @@ export async function serveRuntime(rt: FlotillaRuntime, images: ImageStoreLike, 
   await claimSocket(socketPath);
   const impls = { ...runtimeServiceHandlers(rt), ...imageServiceHandlers(images, rt.ctx.root, rt.ctx.log) };
   const server = new GrpcUnaryServer(runtimeMethods(impls), { maxReceiveBytes: MAX_RECEIVE_BYTES, log: rt.ctx.log });
+  // Before the first call, not during the first pods' (tens of ms of protobufjs code generation).
+  warmCodecs('server');
   await server.listen(socketPath);
   chmodSync(socketPath, 0o660);
   return {

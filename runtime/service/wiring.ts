@@ -138,9 +138,13 @@ export const execPort: ExecPort = {
   },
 };
 
-/** openImageStore opens (and initializes) the image store under a runtime root. */
-export async function openImageStore(root: string): Promise<ImageStore> {
-  const images = new ImageStore(join(root, 'images'));
+/**
+ * openImageStore opens (and initializes) the image store under a runtime root, its rootfs leases in
+ * the volatile dir (`runDir`, mounted): they guard mounts a reboot ends anyway, and a file on the
+ * tmpfs costs no disk inode per container.
+ */
+export async function openImageStore(root: string, runDir: string): Promise<ImageStore> {
+  const images = new ImageStore(join(root, 'images'), { leaseDir: join(runDir, 'leases') });
   await images.init();
   return images;
 }
@@ -170,9 +174,12 @@ export async function openRuntime(opts: { root: string; cgroupParent?: string; p
   lockRoot(opts.root);
   spreadContainerDirs(join(opts.root, 'containers'), opts.log ?? ((m) => process.stderr.write(`flotilla runtime: ${m}\n`)));
   const cgroups = createCgroupManager();
-  const images = await openImageStore(opts.root);
-  const oci = new OciRuntime({ root: join(mountVolatileDir(opts.root), 'oci'), cgroups });
+  const runDir = mountVolatileDir(opts.root);
+  const images = await openImageStore(opts.root, runDir);
+  const oci = new OciRuntime({ root: join(runDir, 'oci'), cgroups });
   const deps: RuntimeDeps = { oci: ociPort(oci), namespaces: namespacePort, cgroups, images: imagePort(images), exec: execPort };
   const runtime = FlotillaRuntime.open({ ...opts, deps });
+  // Leases live on the tmpfs: after a reboot, the containers still listed keep their images in use again.
+  for (const c of runtime.ctx.store.listContainers()) images.keepRootfsLease(c.id, c.imageId, c.bundle, runtime.ctx.store.containerDir(c.id));
   return { runtime, images };
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
+import type { V1Hierarchy } from '../cgroups/types.js';
 import { spawnShim } from '../native.js';
 import { ShimError } from './errors.js';
 
@@ -16,6 +17,8 @@ export type LaunchOptions = {
   stateDir: string;
   logPath?: string;
   cgroupDirs: string[];
+  /** cgroupHierarchies are the host's v1 hierarchies, for the container's /sys/fs/cgroup; without them the shim reads the mount table. */
+  cgroupHierarchies?: readonly V1Hierarchy[];
   /** start: exec at once instead of waiting on exec.fifo (what `run` does). */
   start?: boolean;
   timeoutMs?: number;
@@ -29,6 +32,7 @@ export function shimArgs(o: LaunchOptions): string[] {
   const args = ['create', '--id', o.id, '--bundle', o.bundle, '--state-dir', o.stateDir, '--sync-fd', '3'];
   if (o.logPath) args.push('--log', o.logPath);
   for (const d of o.cgroupDirs) args.push('--cgroup', d);
+  for (const h of o.cgroupHierarchies ?? []) args.push('--cgroup-hierarchy', `${h.controllers.join(',')}:${h.mountPoint}`);
   if (o.start) args.push('--start');
   return args;
 }

@@ -41,6 +41,8 @@ export class StateStore {
   private loaded = false;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
+  /** bySandbox indexes container ids by sandbox: a sandbox's containers are asked for on every status call. */
+  private readonly bySandbox = new Map<string, Set<string>>();
   /** skipped lists records load() could not read, with the reason, for the runtime to log. */
   readonly skipped: string[] = [];
 
@@ -55,6 +57,7 @@ export class StateStore {
   load(): void {
     this.sandboxes.clear();
     this.containers.clear();
+    this.bySandbox.clear();
     this.skipped.length = 0;
     const { values, bad } = this.log.open();
     this.loaded = true;
@@ -62,7 +65,7 @@ export class StateStore {
     for (const [key, value] of values) {
       const rec = this.checked(`${this.log.path} ${key}`, value);
       if (key.startsWith('s/') && rec) this.sandboxes.set(rec.id, rec as SandboxRecord);
-      else if (key.startsWith('c/') && rec) this.containers.set(rec.id, rec as ContainerRecord);
+      else if (key.startsWith('c/') && rec) this.remember(rec as ContainerRecord);
     }
     this.migrate(this.sandboxesDir, 'sandbox.json', (rec) => this.saveSandbox(rec as SandboxRecord));
     this.migrate(this.containersDir, 'container.json', (rec) => this.saveContainer(rec as ContainerRecord));
@@ -133,10 +136,23 @@ export class StateStore {
     return [...this.sandboxes.values()].sort((a, b) => a.createdAt - b.createdAt);
   }
 
+  /** findSandbox returns a sandbox record the predicate holds for (in no particular order), or undefined. */
+  findSandbox(match: (rec: SandboxRecord) => boolean): SandboxRecord | undefined {
+    for (const rec of this.sandboxes.values()) if (match(rec)) return rec;
+    return undefined;
+  }
+
   /** listContainers returns every container record (of one sandbox when given), oldest first. */
   listContainers(sandboxId?: string): ContainerRecord[] {
-    const all = [...this.containers.values()].sort((a, b) => a.createdAt - b.createdAt);
-    return sandboxId === undefined ? all : all.filter((c) => c.sandboxId === sandboxId);
+    const recs = sandboxId === undefined ? [...this.containers.values()] : [...(this.bySandbox.get(sandboxId) ?? [])].map((id) => this.containers.get(id)!);
+    return recs.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  private remember(rec: ContainerRecord): void {
+    this.containers.set(rec.id, rec);
+    let ids = this.bySandbox.get(rec.sandboxId);
+    if (!ids) this.bySandbox.set(rec.sandboxId, (ids = new Set()));
+    ids.add(rec.id);
   }
 
   private opened(): RecordLog {
@@ -153,7 +169,7 @@ export class StateStore {
   /** saveContainer writes the record to disk and memory. */
   saveContainer(rec: ContainerRecord): void {
     this.opened().put(`c/${rec.id}`, rec);
-    this.containers.set(rec.id, rec);
+    this.remember(rec);
   }
 
   /** deleteSandbox forgets the sandbox. */
@@ -166,7 +182,11 @@ export class StateStore {
   deleteContainer(id: string): void {
     rmSync(this.containerDir(id), { recursive: true, force: true });
     this.opened().delete(`c/${id}`);
+    const rec = this.containers.get(id);
     this.containers.delete(id);
+    const ids = rec && this.bySandbox.get(rec.sandboxId);
+    ids?.delete(id);
+    if (ids?.size === 0) this.bySandbox.delete(rec!.sandboxId);
   }
 
   /** close releases the log file. */

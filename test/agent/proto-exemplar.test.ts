@@ -1,17 +1,16 @@
 /** Exemplars of the runtime's messages fill every field, nested ones included, and survive the real codecs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type * as grpc from '@grpc/grpc-js';
-import { loadRuntimeProto } from '../../runtime/proto/load.js';
+import { messageType, runtimeRpcs } from '../../runtime/proto/load.js';
 import { exemplar, type MessageDescriptor } from '../../runtime/proto-exemplar.js';
 import { RuntimeClient } from '../../runtime/client.js';
+import { warmCodecs } from '../../runtime/proto/warm-codecs.js';
 
-const pkg = loadRuntimeProto() as unknown as Record<string, { type?: MessageDescriptor; service?: Record<string, grpc.MethodDefinition<unknown, unknown>> }>;
-const lookup = (name: string) => pkg[name]?.type;
+const lookup = (name: string) => messageType(name)?.type as MessageDescriptor | undefined;
 
 test('an exemplar of PodSandboxStatusResponse decodes with its nested statuses, maps and lists filled', () => {
-  const m = pkg.RuntimeService!.service!.PodSandboxStatus!;
-  const res = m.responseDeserialize(m.responseSerialize(exemplar(pkg.PodSandboxStatusResponse!.type!, lookup))) as {
+  const m = new Map(runtimeRpcs()).get('PodSandboxStatus')!;
+  const res = m.responseDeserialize(m.responseSerialize(exemplar(lookup('PodSandboxStatusResponse')!, lookup))) as {
     status: { network: { ip: string }; labels: Record<string, string> };
     containersStatuses: { id: string; image: { image: string } | null; mounts: unknown[] }[];
     info: Record<string, string>;
@@ -31,4 +30,8 @@ test('warmCodecs encodes and decodes every message of both services without a ru
   } finally {
     client.close();
   }
+});
+
+test('the server side warms its request decoders and response encoders without a runtime', () => {
+  assert.doesNotThrow(() => warmCodecs('server'));
 });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeGrpcTimeout, parseGrpcTimeout } from '../../grpc/deadline.js';
 import { frameMessage, MessageReader } from '../../grpc/framing.js';
+import { status as grpcJsStatus } from '@grpc/grpc-js';
 import { decodeGrpcMessage, encodeGrpcMessage, GrpcCode, readStatus, statusOfHttp } from '../../grpc/status.js';
 
 test('MessageReader finds messages however the chunks split and join them', () => {
@@ -35,6 +36,12 @@ test('grpc-message is percent-encoded printable ASCII and decodes back, lenientl
   assert.equal(readStatus({ 'content-type': 'application/grpc' }), undefined);
   assert.equal(statusOfHttp(503), GrpcCode.UNAVAILABLE);
   assert.equal(statusOfHttp(404), GrpcCode.UNIMPLEMENTED);
+});
+
+test('GrpcCode has the numbers and names of grpc-js\'s status codes, which grpc-js peers send and read', () => {
+  const ours = Object.entries(GrpcCode).filter(([, v]) => typeof v === 'number');
+  const theirs = Object.entries(grpcJsStatus).filter(([, v]) => typeof v === 'number');
+  assert.deepEqual(ours, theirs);
 });
 
 test('grpc-timeout keeps to 8 digits and reads every unit', () => {

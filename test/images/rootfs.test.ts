@@ -150,3 +150,36 @@ test('the mount point and the upper/work dirs may live apart; a release copes wi
   assert.deepEqual([await listTree(mountDir), await listTree(rwDir)], [[], []]);
   await store.remove('busybox');
 });
+
+test('leases may live apart from the store (the runtime keeps them on its tmpfs); an older store\'s leases are taken over', async (t) => {
+  if (!requireRoot(t, 'overlay mounts')) return;
+  const work = await tempDir('rootfs');
+  const [c1, c2] = ['c1', 'c2'].map((c) => path.join(work, 'containers', c));
+  t.after(async () => {
+    for (const c of [c1!, c2!]) {
+      const target = path.join(c, 'rootfs');
+      if (await isMountPoint(target).catch(() => false)) execFileSync('umount', ['-l', target]);
+    }
+    await fsp.rm(work, { recursive: true, force: true });
+  });
+  const root = path.join(work, 'store');
+  const older = new ImageStore(root);
+  await older.init();
+  await buildBusyboxImage(path.join(work, 'bb.tar'));
+  await older.importFile(path.join(work, 'bb.tar'));
+  await older.prepareRootfs('busybox', 'c1', c1!);
+  assert.deepEqual(await listTree(path.join(root, 'leases')), ['c1.json']);
+
+  const leaseDir = path.join(work, 'run', 'leases');
+  const store = new ImageStore(root, { leaseDir });
+  await store.init();
+  assert.deepEqual([await listTree(leaseDir), await listTree(path.join(root, 'leases'))], [['c1.json'], []], 'the older lease moved');
+  await assert.rejects(store.remove('busybox'), (err: unknown) => isImageError(err, 'FLT_ERR_IMAGE_IN_USE') && err.message.includes('c1'));
+  const { rootfs } = await store.prepareRootfs('busybox', 'c2', c2!);
+  assert.ok(await isMountPoint(rootfs));
+  assert.deepEqual([await listTree(leaseDir), await listTree(path.join(root, 'leases'))], [['c1.json', 'c2.json'], []]);
+  await store.releaseRootfs('c1', c1!);
+  await store.releaseRootfs('c2', c2!);
+  assert.deepEqual(await listTree(leaseDir), []);
+  await store.remove('busybox');
+});

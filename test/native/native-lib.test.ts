@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kernelFeatures, mountBind, mountOverlay, NativeError, nsCreate, nsRemove, signalProcess, unmount } from '../../runtime/native.js';
+import { kernelFeatures, mountBind, mountOverlay, NativeError, nsCreate, nsCreateInThread, nsRemove, signalProcess, unmount } from '../../runtime/native.js';
 import { requireRoot } from '../helpers/root.js';
 
 function mountsUnder(dir: string): string[] {
@@ -59,11 +59,23 @@ test('nsCreate with only a network namespace, and bad kinds rejected', (t) => {
   assert.equal(existsSync(dir), false);
 });
 
+test('nsCreate reports what failed in its helper process (a hostname the kernel refuses) and leaves nothing; namespaces made in a worker thread work alike', async (t) => {
+  if (!requireRoot(t)) return;
+  const dir = join(tempDir(t), 'bad-host');
+  assert.throws(() => nsCreate(dir, ['net', 'uts'], 'x'.repeat(100)), (e: NativeError) => e.code === 'EINVAL' && e.message.startsWith('sethostname `xxx'));
+  assert.equal(existsSync(dir), false);
+  assert.deepEqual(mountsUnder(dir), []);
+  const paths = await nsCreateInThread(dir, ['net', 'uts'], 'threaded');
+  assert.equal(execFileSync('nsenter', [`--uts=${paths.uts}`, 'hostname']).toString().trim(), 'threaded');
+  nsRemove(dir);
+  assert.equal(existsSync(dir), false);
+});
+
 test('mountOverlay stacks layers topmost first and writes to the upper dir; unmount leaves nothing', (t) => {
   if (!requireRoot(t)) return;
   const d = tempDir(t);
-  const [low1, low2, upper, work, target] = ['low1', 'low2', 'upper', 'work', 'merged'].map((n) => join(d, n));
-  for (const p of [low1!, low2!, upper!, work!, target!]) mkdirSync(p);
+  const [low1, low2, upper, work, target] = ['low1', 'low2', 'rw/upper', 'rw/work', 'merged'].map((n) => join(d, n));
+  for (const p of [low1!, low2!]) mkdirSync(p); // the target, upper and work dirs (and rw/) are made by mountOverlay
   writeFileSync(join(low1!, 'a'), 'top');
   writeFileSync(join(low2!, 'a'), 'bottom');
   writeFileSync(join(low2!, 'b'), 'only-bottom');

@@ -3,11 +3,13 @@
  * CRI log, create errors, create-then-start, survival of its launcher, and the shim's RSS.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { signalProcess } from '../../runtime/native.js';
+import { createCgroupManager, detectCgroupLayout } from '../../runtime/cgroups/detect.js';
+import type { V1Hierarchy } from '../../runtime/cgroups/types.js';
+import { SHIM_PATH, signalProcess } from '../../runtime/native.js';
 import { launchShim, readExit, readShimPid, startContainer, waitExit } from '../../runtime/shim/index.js';
 import { requireRoot } from '../helpers/root.js';
 import { alive, isShim, TestBundle, vmRssKiB } from './bundle.js';
@@ -281,4 +283,46 @@ test('HOME comes from the container\'s /etc/passwd when config.json sets none, "
   assert.equal(await homeOf(1000, ['PATH=/bin']), '/home/u');
   assert.equal(await homeOf(4242, ['PATH=/bin']), '/');
   assert.equal(await homeOf(0, ['PATH=/bin', 'HOME=/set']), '/set');
+});
+
+test('on cgroup v1 the container\'s /sys/fs/cgroup is the same whether the shim is told the hierarchies or reads the mount table', { skip: detectCgroupLayout().version !== 1 && 'host is not cgroup v1' }, async (t) => {
+  if (!requireRoot(t)) return;
+  const cgroups = createCgroupManager();
+  const path = `/flotilla-test-shimcg-${process.pid}`;
+  const b = new TestBundle();
+  t.after(async () => {
+    b.cleanup();
+    await cgroups.remove(path).catch(() => undefined);
+  });
+  cgroups.create(path, { memoryBytes: 48 << 20 });
+  // Mount point, bound cgroup (root), type and options of each mount under /sys/fs/cgroup, then the limit it shows.
+  b.write(['sh', '-c', 'grep " /sys/fs/cgroup" /proc/self/mountinfo | while read -r id parent dev root mnt opts rest; do echo "$mnt $root $opts ${rest#*- }"; done | sort; cat /sys/fs/cgroup/memory/memory.limit_in_bytes']);
+  const view = async (id: string, cgroupHierarchies?: readonly V1Hierarchy[]): Promise<string[]> => {
+    const st = b.stateDir();
+    const log = join(b.dir, `${id}.log`);
+    const r = await launchShim({ id, bundle: b.bundle, stateDir: st, logPath: log, cgroupDirs: cgroups.dirs(path), cgroupHierarchies, start: true });
+    b.track(r.pid);
+    assert.equal((await waitExit(st, 10_000)).exitCode, 0);
+    return logLines(log).map((l) => l.text);
+  };
+  const told = await view('told', cgroups.v1Hierarchies());
+  const read = await view('read');
+  assert.deepEqual(told, read);
+  assert.equal(told.at(-1), String(48 << 20), 'the container reads its own memory limit');
+  const memory = told.find((l) => l.startsWith('/sys/fs/cgroup/memory '));
+  assert.match(memory ?? '', new RegExp(`^/sys/fs/cgroup/memory ${path} ro,`), 'its own memory cgroup, read-only');
+  const bound = told.filter((l) => / cgroup cgroup /.test(l)).map((l) => l.split(' ')[0]).sort();
+  const expected = cgroups.v1Hierarchies().map((h) => h.mountPoint).filter((m) => /^\/sys\/fs\/cgroup\/[^/]+$/.test(m)).sort();
+  assert.deepEqual(bound, expected, 'every hierarchy of the host is bound');
+});
+
+test('create refuses a malformed --cgroup-hierarchy with a message naming it', async (t) => {
+  if (!requireRoot(t)) return;
+  const b = new TestBundle();
+  t.after(() => b.cleanup());
+  for (const bad of ['memory', ':/sys/fs/cgroup/memory', 'memory:relative']) {
+    const r = spawnSync(SHIM_PATH, ['create', '--id', 'x', '--bundle', b.bundle, '--state-dir', b.stateDir(), '--cgroup-hierarchy', bad], { encoding: 'utf8' });
+    assert.equal(r.status, 1, bad);
+    assert.equal(r.stderr.trim(), `create: --cgroup-hierarchy \`${bad}\`: want CONTROLLERS:MOUNTPOINT (cpu,cpuacct:/sys/fs/cgroup/cpu,cpuacct)`);
+  }
 });

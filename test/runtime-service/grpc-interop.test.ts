@@ -10,17 +10,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { GrpcError } from '../../grpc/status.js';
+import { GrpcCode, GrpcError } from '../../grpc/status.js';
 import { GrpcUnaryServer } from '../../grpc/unary-server.js';
 import { RuntimeCallError, RuntimeClient } from '../../runtime/client.js';
-import { loadRuntimeProto } from '../../runtime/proto/load.js';
+import { messageType, runtimeProtoDefinition } from '../../runtime/proto/load.js';
 import { exemplar, type MessageDescriptor } from '../../runtime/proto-exemplar.js';
 import { toGrpcError } from '../../runtime/service/errors.js';
 import { runtimeMethods, type Impls } from '../../runtime/service/server.js';
 
-const pkg = loadRuntimeProto();
-const types = pkg as unknown as Record<string, { type?: MessageDescriptor }>;
-const lookup = (name: string) => types[name]?.type;
+/** grpc-js's view of runtime.proto: the generated clients and service definitions crictl-style tools use. */
+const pkg = (grpc.loadPackageDefinition(runtimeProtoDefinition()) as unknown as {
+  runtime: { v1: { RuntimeService: grpc.ServiceClientConstructor; ImageService: grpc.ServiceClientConstructor } };
+}).runtime.v1;
+const lookup = (name: string) => messageType(name)?.type as MessageDescriptor | undefined;
 const defs = new Map<string, grpc.MethodDefinition<unknown, unknown>>([...Object.entries(pkg.RuntimeService.service), ...Object.entries(pkg.ImageService.service)]);
 
 /** roundTrip is what any correct pairing hands the caller for the answer `res` of `rpc`. */
@@ -92,7 +94,7 @@ async function grpcJsServer(socket: string, impls: Impls): Promise<Serving> {
           .then(() => impl(call.request))
           .then((res) => cb(null, res), (err: unknown) => {
             const e = err instanceof GrpcError ? err : toGrpcError(err);
-            cb({ code: e.code, details: e.details } as grpc.ServiceError);
+            cb({ code: e.code as number, details: e.details } as grpc.ServiceError);
           });
       };
     }
@@ -109,7 +111,7 @@ async function grpcJsServer(socket: string, impls: Impls): Promise<Serving> {
   };
 }
 
-const status = exemplar(types.PodSandboxStatusResponse!.type!, lookup);
+const status = exemplar(lookup('PodSandboxStatusResponse')!, lookup);
 const impls: Impls = {
   Version: (r) => ({ version: (r as { version: string }).version, runtimeName: 'stub', runtimeVersion: '1', runtimeApiVersion: 'v1' }),
   PodSandboxStatus: () => status,
@@ -120,7 +122,7 @@ const impls: Impls = {
     return {};
   },
   StartContainer: (r) => {
-    throw new GrpcError(grpc.status.NOT_FOUND, `container "${(r as { containerId: string }).containerId}" not found: ü 100% \n next line`);
+    throw new GrpcError(GrpcCode.NOT_FOUND, `container "${(r as { containerId: string }).containerId}" not found: ü 100% \n next line`);
   },
   RemoveContainer: () => {
     throw new Error('boom');
@@ -188,7 +190,7 @@ test('RuntimeClient.connect waits for a server that comes up late, and fails UNA
     await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  await assert.rejects(RuntimeClient.connect(socket, 300), (err: RuntimeCallError) => err instanceof RuntimeCallError && err.code === grpc.status.UNAVAILABLE);
+  await assert.rejects(RuntimeClient.connect(socket, 300), (err: RuntimeCallError) => err instanceof RuntimeCallError && err.code === GrpcCode.UNAVAILABLE);
   setTimeout(() => void ourServer(socket, impls).then((s) => (server = s)), 300);
   const client = await RuntimeClient.connect(socket, 5000);
   try {

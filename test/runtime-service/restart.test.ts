@@ -126,6 +126,7 @@ test('after a reboot (processes, mounts and the volatile tmpfs gone) sandboxes r
   assert.equal((await c.podSandboxStatus({ podSandboxId })).status.state, 'SANDBOX_NOTREADY');
   const st = (await c.containerStatus({ containerId })).status;
   assert.deepEqual([st.state, st.exitCode], ['CONTAINER_EXITED', 255]);
+  await assert.rejects(c.removeImage({ image: { image: 'busybox:latest' } }), /in use by container\(s\) [0-9a-f]{64}/, 'the exited container still holds its image');
   await h.removeAll();
   assert.deepEqual(h.leaks(), [], `left behind:\n${h.leaks().join('\n')}\nruntime log:\n${h.log}`);
   assert.deepEqual(readdirSync(join(h.root, 'containers')), [], 'the container dirs (overlay upper on disk) are gone');

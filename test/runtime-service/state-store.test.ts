@@ -6,12 +6,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RECORD_LOG, StateStore } from '../../runtime/state/store.js';
-import { RECORD_VERSION, type SandboxRecord } from '../../runtime/state/records.js';
+import { RECORD_VERSION, type ContainerRecord, type SandboxRecord } from '../../runtime/state/records.js';
 
 function sandbox(id: string): SandboxRecord {
   return {
     version: RECORD_VERSION, id, createdAt: 1, config: { metadata: { name: id } }, runtimeHandler: '', state: 'SANDBOX_READY',
     hostname: id, dir: `/x/${id}`, namespaces: null, cgroupPath: `/flotilla/${id}`, network: null,
+  };
+}
+
+function container(id: string, sandboxId: string, createdAt: number): ContainerRecord {
+  return {
+    version: RECORD_VERSION, id, sandboxId, createdAt, startedAt: 0, config: { metadata: { name: id } }, image: 'busybox', imageRef: 'sha256:x',
+    imageId: 'sha256:x', bundle: `/x/${id}`, rootfs: `/x/${id}/rootfs`, logPath: `/x/${id}.log`, cgroupPath: `/flotilla/${sandboxId}/${id}`, exit: null,
   };
 }
 
@@ -124,4 +131,23 @@ test('StateStore: a runtime killed (SIGKILL) in the middle of saving leaves the 
     s.close();
   }
   assert.ok(readFileSync(join(root, RECORD_LOG), 'utf8').endsWith('\n'));
+});
+
+test('StateStore: a sandbox\'s containers are listed oldest first, through saves, deletes and a reload', (t) => {
+  const root = tempRoot(t);
+  const a = new StateStore(root);
+  a.saveContainer(container('c2', 'sa', 2));
+  a.saveContainer(container('c1', 'sa', 1));
+  a.saveContainer(container('c3', 'sb', 3));
+  a.saveContainer({ ...container('c2', 'sa', 2), startedAt: 5 });
+  assert.deepEqual(a.listContainers('sa').map((c) => [c.id, c.startedAt]), [['c1', 0], ['c2', 5]]);
+  assert.deepEqual(a.listContainers().map((c) => c.id), ['c1', 'c2', 'c3']);
+  a.deleteContainer('c1');
+  assert.deepEqual(a.listContainers('sa').map((c) => c.id), ['c2']);
+  a.deleteContainer('c3');
+  assert.deepEqual(a.listContainers('sb'), []);
+  a.close();
+  const b = new StateStore(root);
+  b.load();
+  assert.deepEqual([b.listContainers('sa').map((c) => c.id), b.listContainers('sb')], [['c2'], []]);
 });

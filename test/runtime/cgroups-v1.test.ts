@@ -37,7 +37,8 @@ test('v1: create sets limits in the right hierarchies, dirs lists every joined h
   const root = base();
   const path = `${root}/pod/c1`;
   t.after(() => m.remove(root));
-  m.create(path, { memoryBytes: 16 << 20, cpuQuota: 50000, cpuPeriod: 100000, cpuShares: 512, pidsLimit: 40 });
+  assert.equal(m.create(path, { memoryBytes: 16 << 20, cpuQuota: 50000, cpuPeriod: 100000, cpuShares: 512, pidsLimit: 40 }), true, 'made');
+  assert.equal(m.create(path, { memoryBytes: 16 << 20 }), false, 'there already');
   const dirs = m.dirs(path);
   for (const ctl of ['memory', 'cpu', 'cpuacct', 'pids', 'freezer']) {
     assert.ok(dirs.includes(`/sys/fs/cgroup/${ctl}${path}`), `dirs() has the ${ctl} hierarchy: ${dirs.join(' ')}`);

@@ -22,7 +22,8 @@ test('v2 create: enables cpu/memory/pids top-down, then writes the limits', (t) 
   const root = fakeRoot();
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const m = new CgroupV2Manager(root);
-  m.create('/flotilla/pod-a/c1', { memoryBytes: 16 << 20, cpuQuota: 25000, cpuPeriod: 100000, cpuShares: 2048, pidsLimit: 20 });
+  assert.equal(m.create('/flotilla/pod-a/c1', { memoryBytes: 16 << 20, cpuQuota: 25000, cpuPeriod: 100000, cpuShares: 2048, pidsLimit: 20 }), true, 'made');
+  assert.equal(m.create('/flotilla/pod-a/c1', { memoryBytes: 16 << 20 }), false, 'there already');
   assert.deepEqual(m.dirs('/flotilla/pod-a/c1'), [join(root, 'flotilla/pod-a/c1')]);
   assert.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+cpu +pids');
   assert.equal(readFileSync(join(root, 'flotilla/cgroup.subtree_control'), 'utf8'), '+cpu +memory +pids');
