@@ -101,8 +101,11 @@ test('StateStore: the log is rewritten once it has grown to several times what i
 test('StateStore: a runtime killed (SIGKILL) in the middle of saving leaves the last acknowledged save or a later one', async (t) => {
   const root = tempRoot(t);
   const storeModule = fileURLToPath(new URL('../../runtime/state/store.js', import.meta.url));
+  // The writer acknowledges with writeSync: on a full pipe, process.stdout would queue the write for
+  // an event loop this loop never yields to, and the test would wait forever for the next number.
   const script = `
     const { StateStore } = await import(${JSON.stringify(storeModule)});
+    const { writeSync } = await import('node:fs');
     const s = new StateStore(${JSON.stringify(root)});
     s.load();
     const base = ${JSON.stringify(sandbox('s1'))};
@@ -110,7 +113,7 @@ test('StateStore: a runtime killed (SIGKILL) in the middle of saving leaves the 
       s.saveSandbox({ ...base, createdAt: i, config: { metadata: { name: 's1' }, annotations: { pad: 'y'.repeat(i % 5000) } } });
       s.saveSandbox({ ...base, id: 'other' + (i % 7), createdAt: i });
       if (i % 7 === 0) s.deleteSandbox('other' + (i % 7));
-      process.stdout.write(i + '\\n');
+      writeSync(1, i + '\\n');
     }`;
   for (let round = 0; round < 3; round++) {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
