@@ -73,8 +73,8 @@ export class EtcdKv {
     }
   }
 
-  /** close ends the session; calls in flight fail. */
-  close(): void {
-    this.calls.close();
+  /** close ends the session (calls in flight fail) and settles once it is closed. */
+  close(): Promise<void> {
+    return this.calls.close();
   }
 }

@@ -193,7 +193,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           for (const s of sockets) s.destroy();
         });
         etcd.close();
-        kv.close();
+        await kv.close();
         await ownEtcd?.stop();
         log.flush?.();
       })());
@@ -202,7 +202,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await hub.close().catch(() => undefined);
     server?.close();
     etcd.close();
-    kv.close();
+    await kv.close();
     await ownEtcd?.stop();
     throw err;
   }

@@ -11,6 +11,8 @@ import { MessageReader } from './framing.js';
 import { GrpcCode, GrpcError, readStatus, statusOfHttp } from './status.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
+/** CLOSE_GRACE_MS is how long close() lets a session end its own way before destroying it. */
+const CLOSE_GRACE_MS = 1000;
 
 /** UnaryOptions bound one call: its deadline, and the largest answer taken. */
 export interface UnaryOptions {
@@ -31,6 +33,8 @@ function requestHeaders(path: string, timeoutMs?: number): Record<string, string
 export class GrpcClientSession {
   private session?: ClientHttp2Session;
   private inflight = 0;
+  /** The streams open now, which close() ends before the session. */
+  private readonly streams = new Set<ClientHttp2Stream>();
   private closed = false;
 
   /** `name` leads transport errors' messages ("etcd: ..."). */
@@ -142,11 +146,25 @@ export class GrpcClientSession {
     });
   }
 
-  /** close ends the session; calls in flight fail. */
-  close(): void {
+  /**
+   * close ends the session; calls in flight fail. The promise settles once node has closed the
+   * session's handle: a process that exits with an HTTP/2 session still being torn down can spin
+   * forever in node's exit cleanup (nodejs/node#47748), so owners that stop await it.
+   */
+  close(): Promise<void> {
     this.closed = true;
-    this.session?.destroy();
+    const session = this.session;
     this.session = undefined;
+    if (!session || session.destroyed) return Promise.resolve();
+    const done = new Promise<void>((resolve) => session.once('close', () => resolve()));
+    // Streams first, then the session, each closed the way node expects; destroying a session
+    // with streams still open has crashed node in its teardown. A session that does not close
+    // at once (a server gone quiet) is destroyed.
+    for (const stream of this.streams) if (!stream.closed) stream.close(0x8); // NGHTTP2_CANCEL
+    session.close();
+    const force = setTimeout(() => session.destroy(), CLOSE_GRACE_MS);
+    force.unref();
+    return done.finally(() => clearTimeout(force));
   }
 
   private unavailable(err: Error): GrpcError {
@@ -156,7 +174,9 @@ export class GrpcClientSession {
   /** track keeps the session referenced while the stream is open. */
   private track(stream: ClientHttp2Stream): void {
     if (this.inflight++ === 0) this.session?.ref();
+    this.streams.add(stream);
     stream.once('close', () => {
+      this.streams.delete(stream);
       if (--this.inflight === 0) this.session?.unref();
     });
   }

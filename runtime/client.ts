@@ -211,8 +211,8 @@ export class RuntimeClient {
     warmCodecs('client');
   }
 
-  /** close releases the connection; pending calls fail. */
-  close(): void {
-    this.calls.close();
+  /** close releases the connection (pending calls fail); the promise settles once it is closed. */
+  close(): Promise<void> {
+    return this.calls.close();
   }
 }
