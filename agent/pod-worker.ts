@@ -4,8 +4,7 @@
  * status computePodStatus gives, only when it changed. When the pod is being deleted (or is gone
  * from the API) it tears the pod down within its grace period and confirms the deletion.
  */
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { isConflict, isNotFound as isApiNotFound, type ApiClient } from '../api/client.js';
 import type { Pod, PodStatus } from '../api/types.js';
 import type { PodSandboxConfig, RuntimeClient } from '../runtime/client.js';
@@ -265,7 +264,7 @@ export class PodWorker {
     const t0 = Date.now();
     if (a.createSandbox) {
       sbConfig = sandboxConfig(pod, a.createSandbox.attempt, { rootDir: this.ctx.rootDir, cgroupParent: this.ctx.cgroupParent });
-      await mkdir(sbConfig.logDirectory!, { recursive: true });
+      // The runtime makes the log directories: the pod's in RunPodSandbox, each container's in CreateContainer.
       sandboxId = (await runtime.runPodSandbox({ config: sbConfig })).podSandboxId;
       this.ctx.log.debug({ pod: this.name(), ms: Date.now() - t0 }, 'RunPodSandbox');
       out.sandboxId = sandboxId;
@@ -294,7 +293,6 @@ export class PodWorker {
         this.recordPullFailure(pod, spec.name, e);
         continue;
       }
-      await mkdir(path.join(sbConfig.logDirectory!, spec.name), { recursive: true });
       const cfg = containerConfig(pod, spec, start.attempt, start.restartDelayMs);
       const t1 = Date.now();
       const { containerId } = await runtime.createContainer({ podSandboxId: sandboxId, config: cfg, sandboxConfig: sbConfig });
