@@ -131,7 +131,7 @@ export class ContainerManager {
       rec.imageId = prepared.imageId;
       rec.imageRef = prepared.imageId;
       const sc = config.linux?.securityContext;
-      const user = resolveUser(prepared.config.user, readOr(join(prepared.rootfs, 'etc/passwd')), readOr(join(prepared.rootfs, 'etc/group')));
+      const user = resolveUser(prepared.config.user, () => readOr(join(prepared.rootfs, 'etc/passwd')), () => readOr(join(prepared.rootfs, 'etc/group')));
       if (sc?.runAsUser) user.uid = sc.runAsUser.value;
       if (sc?.runAsGroup) user.gid = sc.runAsGroup.value;
       const spec = generateSpec(containerSpecInput({
