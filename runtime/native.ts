@@ -56,6 +56,7 @@ interface Bindings {
   spawnShim: Fn;
   vethAttach: Fn;
   linkDelete: Fn;
+  linkIndex: Fn;
 }
 
 let bindings: Bindings | undefined;
@@ -81,6 +82,7 @@ function lib(): Bindings {
     spawnShim: l.func('int flt_spawn_shim(const char *path, const char **argv, void *err)') as Fn,
     vethAttach: l.func('int flt_veth_attach(const char *host_if, const char *bridge, const char *netns_path, const char *peer_if, const char *address, int prefix, const char *gateway, void *err)') as Fn,
     linkDelete: l.func('int flt_link_delete(const char *name, void *err)') as Fn,
+    linkIndex: l.func('int flt_link_index(const char *name, void *err)') as Fn,
   };
   return bindings;
 }
@@ -160,6 +162,11 @@ export async function vethAttach(v: VethAttach): Promise<void> {
 /** linkDelete deletes a network interface of this namespace by name; false when there was none. */
 export function linkDelete(name: string): boolean {
   return call('linkDelete', name) === 0;
+}
+
+/** linkIndex returns the index of a network interface of this namespace by name, or 0 when there is none. */
+export function linkIndex(name: string): number {
+  return call('linkIndex', name);
 }
 
 /** OverlayMount describes an overlay: lowerDirs topmost first; without upperDir it is read-only. */

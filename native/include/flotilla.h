@@ -54,6 +54,10 @@ FLT_API int flt_veth_attach(const char *host_if, const char *bridge, const char 
  * none (a veth's peer goes with it). */
 FLT_API int flt_link_delete(const char *name, struct flt_error *err);
 
+/* flt_link_index returns the index of a link of this network namespace by name, 0 when there is none:
+ * one ioctl, whatever the number of links (reading /proc/net/dev costs their statistics too). */
+FLT_API int flt_link_index(const char *name, struct flt_error *err);
+
 /* flt_error_size returns sizeof(struct flt_error), so the binding can check its layout. */
 FLT_API int flt_error_size(void);
 

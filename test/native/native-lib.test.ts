@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kernelFeatures, mountBind, mountOverlay, NativeError, nsCreate, nsCreateInThread, nsRemove, signalProcess, unmount } from '../../runtime/native.js';
+import { kernelFeatures, linkIndex, mountBind, mountOverlay, NativeError, nsCreate, nsCreateInThread, nsRemove, signalProcess, unmount } from '../../runtime/native.js';
 import { requireRoot } from '../helpers/root.js';
 
 function mountsUnder(dir: string): string[] {
@@ -156,4 +156,21 @@ test('kernelFeatures reports what /proc and /sys say', (t) => {
   for (const ns of ['net', 'ipc', 'uts', 'pid', 'mnt']) assert.ok(f.namespaces.includes(ns), `namespace ${ns} listed`);
   assert.equal(f.kernel, execFileSync('uname', ['-r']).toString().trim());
   assert.equal(typeof f.pidfd, 'boolean');
+});
+
+test('linkIndex finds a link of this network namespace by name, 0 when there is none', (t) => {
+  if (!requireRoot(t)) return;
+  assert.equal(linkIndex('lo'), 1);
+  const name = `fltidx${process.pid % 100000}`;
+  assert.equal(linkIndex(name), 0);
+  execFileSync('ip', ['link', 'add', name, 'type', 'bridge']);
+  try {
+    const index = linkIndex(name);
+    assert.ok(index > 1);
+    assert.match(execFileSync('ip', ['-o', 'link', 'show', name]).toString(), new RegExp(`^${index}: ${name}:`));
+  } finally {
+    execFileSync('ip', ['link', 'del', name]);
+  }
+  assert.equal(linkIndex(name), 0);
+  assert.throws(() => linkIndex('x'.repeat(16)), (e: unknown) => e instanceof NativeError && e.code === 'EINVAL');
 });
