@@ -54,9 +54,7 @@ function exitOf(e: OciExitFields): ExitInfo {
 /** ociPort adapts OciRuntime: unknown containers read as undefined, a timed-out wait as undefined. */
 export function ociPort(oci: OciRuntime): OciRuntimePort {
   return {
-    create: async (id, bundle, opts) => {
-      await oci.create(id, bundle, opts);
-    },
+    create: (id, bundle, opts) => oci.createOnly(id, bundle, opts),
     start: (id) => oci.start(id),
     state: async (id) => {
       try {
