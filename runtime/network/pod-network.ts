@@ -34,7 +34,8 @@ export function hostVethName(sandboxId: string): string {
  * mounted sysfs, which is wrong for a runtime started with `nsenter --net` (as the lab does).
  */
 export function linkExists(name: string): boolean {
-  return linkIndex(name) > 0;
+  // A name longer than the kernel's IFNAMSIZ names no link (creating it will say why).
+  return Buffer.byteLength(name) < 16 && linkIndex(name) > 0;
 }
 
 /** SandboxNetwork is what a sandbox's network looks like once attached. */
