@@ -204,3 +204,11 @@ int flt_link_delete(const char *name, struct flt_error *err) {
   }
   return 0;
 }
+
+int flt_link_index(const char *name, struct flt_error *err) {
+  if (!name || strlen(name) >= IFNAMSIZ) return flt_error_set(err, EINVAL, "link index: bad name");
+  unsigned idx = if_nametoindex(name);
+  if (idx > 0) return (int)idx;
+  if (errno == ENODEV) return 0;
+  return flt_error_sys(err, "link index of `%s`", name);
+}

@@ -288,8 +288,8 @@ export class ImageStore {
     return { ...this.usage, mountpoint: this.root };
   }
 
-  /** prepareRootfs mounts `<dir>/rootfs`: the image's layers read-only under the container's own upper dir (in rwDir, else dir). */
-  async prepareRootfs(ref: string, containerId: string, dir: string, rwDir?: string): Promise<{ rootfs: string; config: ImageConfig }> {
+  /** prepareRootfs mounts `<dir>/rootfs`: the image's layers read-only under the container's own upper dir (in rwDir, else dir); imageId is the image `ref` named. */
+  async prepareRootfs(ref: string, containerId: string, dir: string, rwDir?: string): Promise<{ rootfs: string; config: ImageConfig; imageId: string }> {
     return this.shared(async () => {
       const img = this.index.resolve(ref);
       if (!img) throw new ImageError('FLT_ERR_IMAGE_NOT_FOUND', `image "${ref}" is not in the store (pull or import it first)`);
@@ -297,7 +297,7 @@ export class ImageStore {
       const lowerDirs: string[] = [];
       for (const c of [...img.chainIds].reverse()) lowerDirs.push(await this.links.link(c));
       const rootfs = await this.rootfs.prepare({ containerId, imageId: img.id, dir, rwDir, lowerDirs });
-      return { rootfs, config: structuredClone(img.config) };
+      return { rootfs, config: structuredClone(img.config), imageId: img.id };
     });
   }
 

@@ -4,11 +4,11 @@
  * end (`veth` + 8 hex of the sandbox id) is a bridge port and whose other end is `eth0` inside
  * the sandbox's network namespace, with the IP from IPAM and a default route via the gateway.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { type Cidr, gatewayOf, parseCidr } from './cidr.js';
 import { HostLocalIpam, type Allocation } from './ipam.js';
 import { ipBatch, ipJson, NetworkCommandError } from './ip-command.js';
-import { linkDelete, vethAttach } from '../native.js';
+import { linkDelete, linkIndex, vethAttach } from '../native.js';
 
 /** DEFAULT_BRIDGE is the bridge Flotilla's pods hang off. */
 export const DEFAULT_BRIDGE = 'flt0';
@@ -28,13 +28,14 @@ export function hostVethName(sandboxId: string): string {
 }
 
 /**
- * linkExists says whether an interface exists in this process's network namespace. It reads
- * /proc/self/net/dev, which follows the netns; /sys/class/net follows the netns that mounted
- * sysfs, which is wrong for a runtime started with `nsenter --net` (as the lab does).
+ * linkExists says whether an interface exists in this process's network namespace. It asks the
+ * kernel by name (one ioctl): /proc/self/net/dev also follows the netns, but reading it formats
+ * the statistics of every link, one more veth per pod; /sys/class/net follows the netns that
+ * mounted sysfs, which is wrong for a runtime started with `nsenter --net` (as the lab does).
  */
 export function linkExists(name: string): boolean {
-  const text = readFileSync('/proc/self/net/dev', 'utf8');
-  return text.split('\n').some((l) => l.trimStart().startsWith(`${name}:`));
+  // A name longer than the kernel's IFNAMSIZ names no link (creating it will say why).
+  return Buffer.byteLength(name) < 16 && linkIndex(name) > 0;
 }
 
 /** SandboxNetwork is what a sandbox's network looks like once attached. */

@@ -80,16 +80,21 @@ export class OciRuntime {
   }
 
   /** create sets up the container (cgroup, namespaces, mounts) with its process waiting for start. */
-  create(id: string, bundle: string, opts: LaunchOptions = {}): Promise<ContainerState> {
-    return this.launch(id, bundle, opts, false);
+  async create(id: string, bundle: string, opts: LaunchOptions = {}): Promise<ContainerState> {
+    return this.stateOf(this.dir(id), await this.launch(id, bundle, opts, false));
+  }
+
+  /** createOnly is create without reporting the new state, which costs reads of /proc and the state dir (the runtime service asks when it needs it). */
+  async createOnly(id: string, bundle: string, opts: LaunchOptions = {}): Promise<void> {
+    await this.launch(id, bundle, opts, false);
   }
 
   /** run creates and starts the container in one shim launch. */
-  run(id: string, bundle: string, opts: LaunchOptions = {}): Promise<ContainerState> {
-    return this.launch(id, bundle, opts, true);
+  async run(id: string, bundle: string, opts: LaunchOptions = {}): Promise<ContainerState> {
+    return this.stateOf(this.dir(id), await this.launch(id, bundle, opts, true));
   }
 
-  private async launch(id: string, bundlePath: string, opts: LaunchOptions, start: boolean): Promise<ContainerState> {
+  private async launch(id: string, bundlePath: string, opts: LaunchOptions, start: boolean): Promise<StateRecord> {
     const dir = this.dir(id);
     const b = loadBundle(bundlePath, id, opts.config);
     if (!this.rootMade) {
@@ -149,7 +154,7 @@ export class OciRuntime {
       if (err instanceof OciError || (err as { code?: string }).code?.startsWith('FLT_ERR_CGROUP')) throw err;
       throw new OciError('FLT_ERR_OCI_LAUNCH', (err as Error).message, { cause: err });
     }
-    return this.stateOf(dir, rec);
+    return rec;
   }
 
   /** start lets a created container's process exec its command. */

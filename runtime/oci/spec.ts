@@ -111,8 +111,15 @@ export function cgroupResources(r: OciLinuxResources | undefined): CgroupResourc
   if (typeof r.cpu?.shares === 'number' && r.cpu.shares > 0) out.cpuShares = r.cpu.shares;
   if (typeof r.pids?.limit === 'number') out.pidsLimit = r.pids.limit;
   if (Array.isArray(r.devices) && r.devices.length > 0) {
-    // As runc and crun do, the standard nodes every container's /dev holds stay allowed after the spec's rules.
-    const standard = defaultDeviceRules().filter((d) => d.allow);
+    // As runc and crun do, the standard nodes every container's /dev holds stay allowed after the spec's rules;
+    // one the spec already allows after its last deny rule is not written twice (ours, the default, allows all).
+    const key = (d: { type?: string; major?: number; minor?: number; access?: string }): string => `${d.type ?? 'a'} ${d.major ?? -1}:${d.minor ?? -1} ${d.access ?? 'rwm'}`;
+    const allowed = new Set<string>();
+    for (const d of r.devices) {
+      if (d.allow === true) allowed.add(key(d));
+      else allowed.clear();
+    }
+    const standard = defaultDeviceRules().filter((d) => d.allow && !allowed.has(key(d)));
     out.devices = [...r.devices, ...standard].map((d) => ({
       allow: d.allow === true,
       ...(d.type !== undefined ? { type: d.type } : {}),

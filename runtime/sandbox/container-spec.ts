@@ -81,10 +81,14 @@ export function parseGroup(text: string, which: string): number | undefined {
 
 /**
  * resolveUser turns an image's User ("", "1000", "1000:1000", "nobody", "app:staff") into ids,
- * reading the rootfs's passwd and group texts; an unknown name is an INVALID_ARGUMENT.
+ * reading the rootfs's passwd and group texts; an unknown name is an INVALID_ARGUMENT. Either text
+ * may be given as a function that reads it: it is called only when the user needs that file (most
+ * images run as root, "", and need neither).
  */
-export function resolveUser(user: string | undefined, passwd: string, group: string): { uid: number; gid: number } {
+export function resolveUser(user: string | undefined, passwdText: string | (() => string), groupText: string | (() => string)): { uid: number; gid: number } {
   if (!user) return { uid: 0, gid: 0 };
+  const passwd = typeof passwdText === 'function' ? passwdText() : passwdText;
+  const group = (): string => (typeof groupText === 'function' ? groupText() : groupText);
   const [u, g] = user.split(':', 2) as [string, string | undefined];
   let uid: number;
   let gid: number;
@@ -97,7 +101,7 @@ export function resolveUser(user: string | undefined, passwd: string, group: str
     ({ uid, gid } = found);
   }
   if (g !== undefined && g !== '') {
-    const gg = parseGroup(group, g);
+    const gg = parseGroup(group(), g);
     if (gg === undefined) throw invalid('image.config.User', `group "${g}" not found in the image's /etc/group`);
     gid = gg;
   }

@@ -131,7 +131,7 @@ export class ContainerManager {
       rec.imageId = prepared.imageId;
       rec.imageRef = prepared.imageId;
       const sc = config.linux?.securityContext;
-      const user = resolveUser(prepared.config.user, readOr(join(prepared.rootfs, 'etc/passwd')), readOr(join(prepared.rootfs, 'etc/group')));
+      const user = resolveUser(prepared.config.user, () => readOr(join(prepared.rootfs, 'etc/passwd')), () => readOr(join(prepared.rootfs, 'etc/group')));
       if (sc?.runAsUser) user.uid = sc.runAsUser.value;
       if (sc?.runAsGroup) user.gid = sc.runAsGroup.value;
       const spec = generateSpec(containerSpecInput({
@@ -168,12 +168,22 @@ export class ContainerManager {
   async start(id: string): Promise<void> {
     const rec = this.get(id);
     await this.ctx.locks.run(rec.id, async () => {
-      const state = await this.liveState(rec);
-      if (state !== 'CONTAINER_CREATED') {
-        throw new RuntimeServiceError('FLT_ERR_RUNTIME_STATE', `container ${rec.id} is ${state.replace('CONTAINER_', '').toLowerCase()}, not created; only a created container can be started`);
-      }
+      const notCreated = (state: ContainerState): RuntimeServiceError =>
+        new RuntimeServiceError('FLT_ERR_RUNTIME_STATE', `container ${rec.id} is ${state.replace('CONTAINER_', '').toLowerCase()}, not created; only a created container can be started`);
+      if (rec.exit) throw notCreated('CONTAINER_EXITED');
       rec.startedAt = nowNs();
-      await this.ctx.deps.oci.start(rec.id);
+      try {
+        // The OCI start checks that the container is created: its live state is asked only when it is not.
+        await this.ctx.deps.oci.start(rec.id);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'FLT_ERR_OCI_STATE' || code === 'FLT_ERR_OCI_NOT_FOUND') {
+          rec.startedAt = 0;
+          const state = await this.liveState(rec);
+          if (state !== 'CONTAINER_CREATED') throw notCreated(state);
+        }
+        throw err;
+      }
       this.ctx.store.saveContainer(rec);
     });
   }

@@ -54,9 +54,7 @@ function exitOf(e: OciExitFields): ExitInfo {
 /** ociPort adapts OciRuntime: unknown containers read as undefined, a timed-out wait as undefined. */
 export function ociPort(oci: OciRuntime): OciRuntimePort {
   return {
-    create: async (id, bundle, opts) => {
-      await oci.create(id, bundle, opts);
-    },
+    create: (id, bundle, opts) => oci.createOnly(id, bundle, opts),
     start: (id) => oci.start(id),
     state: async (id) => {
       try {
@@ -109,17 +107,22 @@ export const namespacePort: NamespacePort = {
 
 /** imagePort adapts the ImageStore: the rootfs plus the resolved image id. */
 export function imagePort(images: ImageStore): ImagePort {
+  const missing = (ref: string): string => `image "${ref}" is not in the store (pull or import it first)`;
   const resolveImage = (ref: string): string => {
     const img = images.status(ref);
-    if (!img) throw Object.assign(notFound('image', ref), { message: `image "${ref}" is not in the store (pull or import it first)` });
+    if (!img) throw Object.assign(notFound('image', ref), { message: missing(ref) });
     return img.id;
   };
   return {
     resolveImage,
+    // The store resolves `ref` itself, under its lock: no second lookup here.
     prepareRootfs: async (ref, containerId, dir, rwDir) => {
-      const id = resolveImage(ref);
-      const { rootfs, config } = await images.prepareRootfs(id, containerId, dir, rwDir);
-      return { rootfs, config, imageId: id };
+      try {
+        return await images.prepareRootfs(ref, containerId, dir, rwDir);
+      } catch (err) {
+        if (codeOf(err) === 'FLT_ERR_IMAGE_NOT_FOUND' && (err as Error).message === missing(ref)) throw Object.assign(notFound('image', ref), { message: missing(ref) });
+        throw err;
+      }
     },
     releaseRootfs: (containerId, dir, rwDir) => images.releaseRootfs(containerId, dir, rwDir),
   };

@@ -31,6 +31,19 @@ test('resolveUser reads numeric ids and names from the image passwd and group', 
   assert.throws(() => resolveUser('ghost', passwd, group), (e: unknown) => e instanceof RuntimeServiceError && e.code === 'FLT_ERR_RUNTIME_INVALID');
 });
 
+test('resolveUser reads the passwd and group files only when the user needs them', () => {
+  const passwd = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n';
+  const group = 'root:x:0:\nstaff:x:50:\n';
+  const read: string[] = [];
+  const files = { passwd: () => (read.push('passwd'), passwd), group: () => (read.push('group'), group) };
+  assert.deepEqual(resolveUser('', files.passwd, files.group), { uid: 0, gid: 0 });
+  assert.deepEqual(read, []);
+  assert.deepEqual(resolveUser('nobody', files.passwd, files.group), { uid: 65534, gid: 65534 });
+  assert.deepEqual(read, ['passwd']);
+  assert.deepEqual(resolveUser('nobody:staff', files.passwd, files.group), { uid: 65534, gid: 50 });
+  assert.deepEqual(read, ['passwd', 'passwd', 'group']);
+});
+
 test('containerSpecInput joins the sandbox namespaces, binds hosts/resolv.conf and yields a valid config.json', () => {
   const input = containerSpecInput({
     config: {

@@ -73,6 +73,7 @@ test('lifecycle: create → created, start → running, kill → stopped with it
   await assert.rejects(rt.start(id), (e: OciError) => e.code === 'FLT_ERR_OCI_STATE' && /running, not created/.test(e.message));
   await assert.rejects(rt.delete(id), (e: OciError) => e.code === 'FLT_ERR_OCI_STATE' && /running/.test(e.message));
   await assert.rejects(rt.create(id, bundle.dir), (e: OciError) => e.code === 'FLT_ERR_OCI_EXISTS');
+  await assert.rejects(rt.createOnly(id, bundle.dir), (e: OciError) => e.code === 'FLT_ERR_OCI_EXISTS');
   await assert.rejects(rt.wait(id, 30), (e: OciError) => e.code === 'FLT_ERR_OCI_TIMEOUT' && e.message.includes(`"${id}" to exit`));
   rt.kill(id, 'TERM');
   const exit = await rt.wait(id, 5000);

@@ -96,6 +96,13 @@ test('ociResources and cgroupResources round-trip', () => {
   assert.deepEqual(applied.slice(0, 2), own);
   assert.ok(applied.slice(2).every((d) => d.allow), 'only allow rules follow');
   assert.ok(applied.some((d) => d.type === 'c' && d.major === 1 && d.minor === 5), '/dev/zero stays allowed, as under runc');
+  // The default rules already allow the standard nodes: none is written twice.
+  assert.deepEqual(cgroupResources(ociResources({})).devices, ociResources({}).devices);
+  // A standard node the spec denies after allowing it is allowed again at the end.
+  const denied = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }];
+  const reallowed = cgroupResources(ociResources({ devices: denied })).devices!;
+  assert.deepEqual(reallowed.slice(0, 3), denied);
+  assert.ok(reallowed.slice(3).some((d) => d.allow && d.type === 'c' && d.major === 1 && d.minor === 3), '/dev/null allowed after the deny');
 });
 
 test('generateSpec: bad descriptions name the field', () => {
