@@ -57,7 +57,6 @@ interface Bindings {
   vethAttach: Fn;
   linkDelete: Fn;
   linkIndex: Fn;
-  readFd: Fn;
 }
 
 let bindings: Bindings | undefined;
@@ -84,7 +83,6 @@ function lib(): Bindings {
     vethAttach: l.func('int flt_veth_attach(const char *host_if, const char *bridge, const char *netns_path, const char *peer_if, const char *address, int prefix, const char *gateway, void *err)') as Fn,
     linkDelete: l.func('int flt_link_delete(const char *name, void *err)') as Fn,
     linkIndex: l.func('int flt_link_index(const char *name, void *err)') as Fn,
-    readFd: l.func('int flt_read_fd(int fd, void *buf, int len, int timeout_ms, int until_newline, void *err)') as Fn,
   };
   return bindings;
 }
@@ -228,18 +226,6 @@ export function signalProcess(pid: number, signal: NodeJS.Signals | number): voi
 export function spawnShim(args: string[]): number {
   if (!existsSync(SHIM_PATH)) throw new NativeError(`native shim not built: run \`make -C native\` (missing ${SHIM_PATH})`, osConstants.errno.ENOENT);
   return call('spawnShim', SHIM_PATH, [SHIM_PATH, ...args, null]);
-}
-
-/**
- * readFdInThread reads a pipe or FIFO on a worker thread until end of file (or the first newline
- * when untilNewline), at most maxBytes, and resolves with what it read: empty when the writers
- * left without writing. Past timeoutMs it rejects with a NativeError coded ETIMEDOUT. Cheaper than
- * a net.Socket over the fd, for one short message; the caller still owns (and closes) fd.
- */
-export async function readFdInThread(fd: number, maxBytes: number, timeoutMs: number, untilNewline = false): Promise<Buffer> {
-  const buf = Buffer.alloc(maxBytes);
-  const n = await callInThread('readFd', fd, buf, maxBytes, Math.max(0, Math.min(timeoutMs, 0x7fffffff)), untilNewline ? 1 : 0);
-  return buf.subarray(0, n);
 }
 
 /** KernelFeatures is what this kernel offers the runtime, read once by kernelFeatures(). */

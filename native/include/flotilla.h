@@ -58,11 +58,6 @@ FLT_API int flt_link_delete(const char *name, struct flt_error *err);
  * one ioctl, whatever the number of links (reading /proc/net/dev costs their statistics too). */
 FLT_API int flt_link_index(const char *name, struct flt_error *err);
 
-/* flt_read_fd reads fd (a pipe or FIFO, blocking or not) into buf until end of file, a newline when
- * until_newline, len bytes, or timeout_ms: returns the byte count (0: end of file at once), or fails
- * with ETIMEDOUT. For a worker thread: it blocks while it waits. */
-FLT_API int flt_read_fd(int fd, char *buf, int len, int timeout_ms, int until_newline, struct flt_error *err);
-
 /* flt_error_size returns sizeof(struct flt_error), so the binding can check its layout. */
 FLT_API int flt_error_size(void);
 

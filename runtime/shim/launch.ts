@@ -3,10 +3,11 @@
  * sync pipe (fd 3): {"pid":…,"shimPid":…} or {"error":"…","errno":N}. The shim detaches at
  * once, so the container outlives this process.
  */
-import { closeSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { V1Hierarchy } from '../cgroups/types.js';
-import { readFdInThread, spawnShim } from '../native.js';
+import { spawnShim } from '../native.js';
 import { ShimError } from './errors.js';
 
 /** LaunchOptions describe one container for `flotilla-shim create`. */
@@ -50,36 +51,42 @@ export function parseSyncLine(id: string, text: string): LaunchResult | ShimErro
   return new ShimError('FLT_ERR_SHIM_LAUNCH', `shim for container ${id} reported neither a pid nor an error: ${line.slice(0, 200)}`);
 }
 
-/** SYNC_LINE_MAX bounds the shim's report: a pid pair, or an error message of at most a kilobyte, JSON-escaped. */
-const SYNC_LINE_MAX = 16 * 1024;
-
 /** launchShim creates a container through the shim; rejects with the shim's message on failure. */
-export async function launchShim(o: LaunchOptions): Promise<LaunchResult> {
+export function launchShim(o: LaunchOptions): Promise<LaunchResult> {
   const timeoutMs = o.timeoutMs ?? 30_000;
   let fd: number;
   try {
     fd = spawnShim(shimArgs(o));
   } catch (e) {
-    throw new ShimError('FLT_ERR_SHIM_LAUNCH', `start the shim for container ${o.id}: ${(e as Error).message}`);
+    return Promise.reject(new ShimError('FLT_ERR_SHIM_LAUNCH', `start the shim for container ${o.id}: ${(e as Error).message}`));
   }
-  let line: string;
-  try {
-    // On a worker thread: no stream object per container for one short line.
-    line = (await readFdInThread(fd, SYNC_LINE_MAX, timeoutMs, true)).toString('utf8');
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ETIMEDOUT') throw new ShimError('FLT_ERR_SHIM_LAUNCH', `read the sync pipe of container ${o.id}: ${(e as Error).message}`);
-    // the detached shim is still setting up: stop it (its child dies with it before exec)
-    try {
-      const shimPid = Number(readFileSync(join(o.stateDir, 'shim.pid'), 'utf8'));
-      if (shimPid > 0) process.kill(shimPid, 'SIGKILL');
-    } catch {
-      /* no pid file yet: nothing of ours to stop */
-    }
-    throw new ShimError('FLT_ERR_SHIM_TIMEOUT', `shim for container ${o.id} did not report within ${timeoutMs} ms`);
-  } finally {
-    closeSync(fd);
-  }
-  const r = parseSyncLine(o.id, line);
-  if (r instanceof Error) throw r;
-  return r;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const chunks: Buffer[] = [];
+    const sync = new Socket({ fd, readable: true, writable: false });
+    const finish = (r: LaunchResult | Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      sync.destroy();
+      if (r instanceof Error) reject(r);
+      else resolve(r);
+    };
+    const timer = setTimeout(() => {
+      // the detached shim is still setting up: stop it (its child dies with it before exec)
+      try {
+        const shimPid = Number(readFileSync(join(o.stateDir, 'shim.pid'), 'utf8'));
+        if (shimPid > 0) process.kill(shimPid, 'SIGKILL');
+      } catch {
+        /* no pid file yet: nothing of ours to stop */
+      }
+      finish(new ShimError('FLT_ERR_SHIM_TIMEOUT', `shim for container ${o.id} did not report within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sync.on('data', (d: Buffer) => {
+      chunks.push(d);
+      if (d.includes(10)) finish(parseSyncLine(o.id, Buffer.concat(chunks).toString('utf8')));
+    });
+    sync.on('error', (e) => finish(new ShimError('FLT_ERR_SHIM_LAUNCH', `read the sync pipe of container ${o.id}: ${e.message}`)));
+    sync.on('close', () => finish(parseSyncLine(o.id, Buffer.concat(chunks).toString('utf8'))));
+  });
 }

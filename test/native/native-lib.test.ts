@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kernelFeatures, linkIndex, mountBind, readFdInThread, mountOverlay, NativeError, nsCreate, nsCreateInThread, nsRemove, signalProcess, unmount } from '../../runtime/native.js';
+import { kernelFeatures, linkIndex, mountBind, mountOverlay, NativeError, nsCreate, nsCreateInThread, nsRemove, signalProcess, unmount } from '../../runtime/native.js';
 import { requireRoot } from '../helpers/root.js';
 
 function mountsUnder(dir: string): string[] {
@@ -173,21 +173,4 @@ test('linkIndex finds a link of this network namespace by name, 0 when there is 
   }
   assert.equal(linkIndex(name), 0);
   assert.throws(() => linkIndex('x'.repeat(16)), (e: unknown) => e instanceof NativeError && e.code === 'EINVAL');
-});
-
-test('readFdInThread reads a FIFO until a newline or end of file, and times out naming ETIMEDOUT', async (t) => {
-  const fifo = join(tempDir(t), 'fifo');
-  execFileSync('mkfifo', [fifo]);
-  const reader = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  t.after(() => closeSync(reader));
-  let writer = openSync(fifo, 'w');
-  await assert.rejects(readFdInThread(reader, 64, 50), (e: unknown) => e instanceof NativeError && e.code === 'ETIMEDOUT');
-  writeSync(writer, '{"pid":1}\n');
-  assert.equal((await readFdInThread(reader, 64, 5000, true)).toString(), '{"pid":1}\n');
-  writeSync(writer, '*');
-  closeSync(writer);
-  assert.equal((await readFdInThread(reader, 64, 5000)).toString(), '*', 'read on until the writer is gone');
-  writer = openSync(fifo, 'w');
-  closeSync(writer);
-  assert.equal((await readFdInThread(reader, 64, 5000)).length, 0, 'a writer that left without writing: end of file');
 });
