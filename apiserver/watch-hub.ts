@@ -8,9 +8,12 @@
 import type { ResourceInfo } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { ServiceUnavailableError } from '../api/errors.js';
-import { decodeStored, jsonWithResourceVersion, resourcePrefix, type Storage, type Stored } from './storage.js';
+import { decodeStored, jsonWithResourceVersion, REGISTRY_PREFIX, resourcePrefix, storedFrom, type Storage, type Stored } from './storage.js';
 import { EtcdWatch } from './etcd-watch.js';
 import type { WatchedEvent } from './etcd-wire.js';
+
+/** WatchedType is the watch event type a change is for one watcher. */
+export type WatchedType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /** ChangeEvent is one stored change: the object after (put) or before (delete), and the one before it, decoded on first use. */
 export interface ChangeEvent {
@@ -26,6 +29,10 @@ export interface ChangeEvent {
   readonly hasPrev: boolean;
   /** json is obj as JSON text, made once however many watchers write it. */
   json(): string;
+  /** line is the watch event of this change as a watch stream carries it (a JSON line), encoded once per type however many watchers write it. */
+  line(type: WatchedType): Buffer;
+  /** The namespace in the object's key ('' for a cluster-scoped object), known without decoding it. */
+  readonly namespace: string;
   /** True for the put that created the key. */
   created: boolean;
 }
@@ -50,6 +57,7 @@ class LazyEvent implements ChangeEvent {
   private objCache?: KubeObject;
   private prevCache?: KubeObject | null;
   private jsonCache?: string;
+  private lines?: Partial<Record<WatchedType, Buffer>>;
   constructor(
     readonly type: 'put' | 'delete',
     readonly revision: number,
@@ -71,8 +79,26 @@ class LazyEvent implements ChangeEvent {
     return this.prevValue !== undefined;
   }
   json(): string {
-    return (this.jsonCache ??= jsonWithResourceVersion(this.value.toString('utf8'), this.modRevision) ?? JSON.stringify(this.obj));
+    return (this.jsonCache ??= this.encode());
   }
+  /** line caches the encoded line, not the text it was made of: buffered events keep one copy. */
+  line(type: WatchedType): Buffer {
+    const lines = (this.lines ??= {});
+    return (lines[type] ??= Buffer.from(`{"type":"${type}","object":${this.jsonCache ?? this.encode()}}\n`));
+  }
+  private encode(): string {
+    return jsonWithResourceVersion(this.value.toString('utf8'), this.modRevision) ?? JSON.stringify(this.obj);
+  }
+  get namespace(): string {
+    return namespaceOfKey(this.key);
+  }
+}
+
+/** namespaceOfKey reads the namespace of /registry/<plural>/<namespace>/<name>; '' for a cluster-scoped key (/registry/<plural>/<name>). */
+export function namespaceOfKey(key: string): string {
+  const plural = key.indexOf('/', REGISTRY_PREFIX.length);
+  const ns = key.indexOf('/', plural + 1);
+  return plural < 0 || ns < 0 ? '' : key.slice(plural + 1, ns);
 }
 
 function toEvents(events: WatchedEvent[]): LazyEvent[] {
@@ -172,7 +198,7 @@ export class ResourceHub {
   /** recentStored is recent() decoded into an object of the caller's own (a fresh parse it may change). */
   recentStored<T extends KubeObject = KubeObject>(key: string): Stored<T> | undefined {
     const recent = this.latest.get(key);
-    return recent && { obj: decodeStored<T>(recent.value, recent.modRevision), modRevision: recent.modRevision };
+    return recent && storedFrom<T>(recent.value, recent.modRevision);
   }
 
   /** covers tells whether every event after `revision` is in the buffer or still to come. */
