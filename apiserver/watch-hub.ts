@@ -52,12 +52,18 @@ export interface RecentValue {
 /** BUFFER_MAX bounds the events kept per resource; older resumes are served by etcd itself. */
 const BUFFER_MAX = 8000;
 
-/** LazyEvent keeps the raw values and parses them only when a subscriber reads them (most creates have no watcher). */
-class LazyEvent implements ChangeEvent {
+/**
+ * LazyEvent keeps the raw values and parses them only when a subscriber reads them (most creates
+ * have no watcher). Its previous value is the object of the key's event before it, parsed once
+ * for both when a filtered watcher reads both (a pod's status write after its create).
+ */
+class LazyEvent implements ChangeEvent, RecentValue {
   private objCache?: KubeObject;
   private prevCache?: KubeObject | null;
   private jsonCache?: string;
   private lines?: Partial<Record<WatchedType, Buffer>>;
+  /** The key's event this one's previous value is the object of, until prev is read. */
+  private before?: LazyEvent;
   constructor(
     readonly type: 'put' | 'delete',
     readonly revision: number,
@@ -72,8 +78,25 @@ class LazyEvent implements ChangeEvent {
     return (this.objCache ??= decodeStored(this.value, this.modRevision));
   }
   get prev(): KubeObject | undefined {
-    if (this.prevCache === undefined) this.prevCache = this.prevValue ? decodeStored(this.prevValue, this.prevModRevision!) : null;
+    if (this.prevCache === undefined) {
+      this.prevCache = this.before?.parsedAt(this.prevModRevision) ?? (this.prevValue ? decodeStored(this.prevValue, this.prevModRevision!) : null);
+      this.before = undefined;
+    }
     return this.prevCache ?? undefined;
+  }
+  /** follow notes the key's newest value before this change, when it is this change's previous value; links never chain. */
+  follow(before: RecentValue | undefined): void {
+    if (!(before instanceof LazyEvent) || before.modRevision !== this.prevModRevision) return;
+    this.before = before;
+    before.before = undefined;
+  }
+  /** parsedAt is the object of this put, when it is at `modRevision` and already parsed. */
+  private parsedAt(modRevision: string | undefined): KubeObject | undefined {
+    return this.type === 'put' && this.modRevision === modRevision ? this.objCache : undefined;
+  }
+  /** release drops what was decoded and encoded (an event out of the buffer may stay the key's newest value). */
+  release(): void {
+    this.objCache = this.prevCache = this.jsonCache = this.lines = this.before = undefined;
   }
   get hasPrev(): boolean {
     return this.prevValue !== undefined;
@@ -124,7 +147,7 @@ export class ResourceHub {
   private startRevision: number;
   /** The highest revision this hub has delivered (or started at). */
   lastRevision: number;
-  private buffer: ChangeEvent[] = [];
+  private buffer: LazyEvent[] = [];
   /** The newest value of every key that changed since the hub started (deleted keys dropped). */
   private readonly latest = new Map<string, RecentValue>();
   private readonly subs = new Set<Subscriber>();
@@ -175,13 +198,15 @@ export class ResourceHub {
       if (e.revision <= this.lastRevision) continue;
       this.lastRevision = e.revision;
       this.buffer.push(e);
-      if (e.type === 'put') this.latest.set(e.key, { value: e.value, modRevision: e.modRevision });
+      e.follow(this.latest.get(e.key));
+      if (e.type === 'put') this.latest.set(e.key, e);
       else this.latest.delete(e.key);
       for (const s of this.subs) s.event(e);
     }
     if (this.buffer.length > BUFFER_MAX) {
       const drop = this.buffer.length - BUFFER_MAX / 2;
       this.startRevision = this.buffer[drop - 1]!.revision;
+      for (let i = 0; i < drop; i++) this.buffer[i]!.release();
       this.buffer = this.buffer.slice(drop);
     }
   }
