@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { apiVersionOf, resourceByKind, RESOURCES, type ResourceInfo } from '../api/resources.js';
 import { BadRequestError } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
-import type { Storage } from './storage.js';
+import { objectJson, type Storage } from './storage.js';
 import type { WatchHub } from './watch-hub.js';
 import type { NamespaceCache } from './namespaces.js';
 
@@ -31,16 +31,16 @@ export interface ApiContext {
   finalizeNamespace?: (name: string) => void;
 }
 
-/** sendJson answers with a JSON body. */
+/** sendJson answers with a JSON body (an object storage just wrote as the text it wrote). */
 export function sendJson(res: ApiResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = objectJson(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
 /** ChunkWriter is what a streamed answer writes to (the two protocols' write() overloads do not unite in TypeScript). */
 export interface ChunkWriter {
-  write(chunk: string): boolean;
+  write(chunk: string | Buffer): boolean;
 }
 
 /**

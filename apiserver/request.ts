@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { RESOURCES, type ResourceInfo } from '../api/resources.js';
 import { BadRequestError, NotFoundError, RequestTooLargeError, UnsupportedMediaTypeError } from '../api/errors.js';
 import type { ApiRequest } from './context.js';
+import { Turns } from './turns.js';
 
 /** MAX_BODY_BYTES is the largest request body accepted (Kubernetes' limit is 3 MiB too). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -67,7 +68,15 @@ export function parseResourcePath(path: string): ResourcePath | undefined {
   return out;
 }
 
-/** readBody reads the raw body, failing with 413 past MAX_BODY_BYTES. */
+/**
+ * bodyTurns hands over the bodies of a burst a slice per event-loop turn: what a request does with
+ * its body (parse, validate, write to etcd) is most of its work, and the first requests' etcd
+ * writes and answers should go out before the last ones are parsed. One for the process: the
+ * event loop is.
+ */
+const bodyTurns = new Turns();
+
+/** readBody reads the raw body, failing with 413 past MAX_BODY_BYTES; bodies that arrive together are handed over in turns. */
 export function readBody(req: ApiRequest): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -89,7 +98,7 @@ export function readBody(req: ApiRequest): Promise<Buffer> {
       }
       chunks.push(c);
     });
-    req.on('end', () => failed || resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('end', () => failed || bodyTurns.run(() => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
     req.on('error', (err) => failed || reject(new BadRequestError(`reading the request body: ${err.message}`)));
   });
 }

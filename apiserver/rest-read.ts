@@ -10,7 +10,7 @@ import type { KubeObject, WatchEvent } from '../api/types.js';
 import { type ApiContext, type ApiRequest, type ApiResponse, sendJson, startStream } from './context.js';
 import { queryBool, queryInt, queryString } from './request.js';
 import { buildTable, tableVersionWanted } from './table.js';
-import type { ChangeEvent } from './watch-hub.js';
+import type { ChangeEvent, WatchedType } from './watch-hub.js';
 
 type Query = Record<string, unknown>;
 
@@ -19,6 +19,8 @@ export interface ObjectFilter {
   namespace?: string;
   /** True when the filter keeps every object (no namespace, no selectors): nothing needs decoding to apply it. */
   everything: boolean;
+  /** True when only the namespace filters (no selectors): an object's key tells, without decoding it. */
+  namespaceOnly: boolean;
   matches(obj: KubeObject): boolean;
 }
 
@@ -28,6 +30,7 @@ export function filterFromQuery(query: Query, namespace: string | undefined): Ob
   const fields = parseFieldSelector(queryString(query, 'fieldSelector') ?? '');
   const f: ObjectFilter = {
     everything: namespace === undefined && labels.length === 0 && fields.length === 0,
+    namespaceOnly: namespace !== undefined && labels.length === 0 && fields.length === 0,
     matches: (o) => (namespace === undefined || o.metadata.namespace === namespace) && matchLabels(labels, o.metadata.labels) && matchFields(fields, o),
   };
   if (namespace !== undefined) f.namespace = namespace;
@@ -54,8 +57,10 @@ export async function listObjects(ctx: ApiContext, r: ResourceInfo, namespace: s
 }
 
 /** watchEventsFor maps one stored change to the watch events a filtered watcher sees (label transitions included). */
-export function watchEventsFor(e: ChangeEvent, filter: ObjectFilter): WatchEvent['type'] | undefined {
-  if (filter.everything) return e.type === 'delete' ? 'DELETED' : e.hasPrev && !e.created ? 'MODIFIED' : 'ADDED';
+export function watchEventsFor(e: ChangeEvent, filter: ObjectFilter): WatchedType | undefined {
+  // An object's namespace never changes, so a namespace alone sees an object throughout or never.
+  if (filter.everything || (filter.namespaceOnly && e.namespace === filter.namespace)) return e.type === 'delete' ? 'DELETED' : e.hasPrev && !e.created ? 'MODIFIED' : 'ADDED';
+  if (filter.namespaceOnly) return undefined;
   if (e.type === 'delete') return filter.matches(e.obj) ? 'DELETED' : undefined;
   const now = filter.matches(e.obj);
   const before = e.prev !== undefined && !e.created ? filter.matches(e.prev) : false;
@@ -99,10 +104,10 @@ export async function watchObjects(ctx: ApiContext, r: ResourceInfo, namespace: 
     }
     out.write(JSON.stringify({ type, object }) + '\n');
   };
-  const writeChange = (type: WatchEvent['type'], e: ChangeEvent): void => {
+  const writeChange = (type: WatchedType, e: ChangeEvent): void => {
     if (closed) return;
     if (tv) return write(type, e.obj);
-    out.write(`{"type":"${type}","object":${e.json()}}\n`);
+    out.write(e.line(type));
   };
   for (const o of initial) write('ADDED', o);
 

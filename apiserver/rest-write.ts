@@ -13,7 +13,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../ap
 import { type ApiContext, checkIdentity, checkTypeMeta } from './context.js';
 import { decideDelete, removableAfterUpdate, type DeleteOptions } from './deletion.js';
 import { nowRfc3339, podSpecUpdateCauses, prepareForCreate, prepareForStatusUpdate, prepareForUpdate } from './strategy.js';
-import { objectKey, type Stored } from './storage.js';
+import { encodeStored, objectKey, type Stored } from './storage.js';
 import { BUILTIN_NAMESPACES } from './namespaces.js';
 import type { PatchType } from './request.js';
 
@@ -85,11 +85,13 @@ function sameStored(a: KubeObject, b: KubeObject): boolean {
  * writeOver turns `next` into what is stored over `cur` (main resource or status) and writes it with
  * CAS; returns undefined on a lost race so the caller may retry. A `cur` not read from etcd
  * (`confirmed` false) may be stale, so a no-change write is not answered from it: undefined too.
+ * A status write changes cur.obj itself when cur keeps its stored text (a fresh parse of the
+ * caller's own, compared by that text), and leaves `next` as it is.
  */
 async function writeOver(ctx: ApiContext, r: ResourceInfo, cur: Stored, next: KubeObject, sub: 'status' | undefined, confirmed = true): Promise<KubeObject | undefined> {
   let out: KubeObject;
   if (sub === 'status') {
-    out = prepareForStatusUpdate(next as any, cur.obj as any);
+    out = prepareForStatusUpdate(next as any, cur.json !== undefined ? (cur.obj as any) : structuredClone(cur.obj));
   } else {
     applyDefaults(r.kind, next);
     prepareForUpdate(r, next as any, cur.obj as any);
@@ -100,14 +102,15 @@ async function writeOver(ctx: ApiContext, r: ResourceInfo, cur: Stored, next: Ku
     }
   }
   validate(r, out);
-  if (sameStored(out, cur.obj)) return confirmed ? cur.obj : undefined;
+  const json = encodeStored(out);
+  if (cur.json !== undefined ? json === cur.json : sameStored(out, cur.obj)) return confirmed ? cur.obj : undefined;
   if (removableAfterUpdate(out)) {
     const rev = await ctx.storage.delete(r, out.metadata.namespace, out.metadata.name!, cur.modRevision);
     if (rev === undefined) return undefined;
     out.metadata.resourceVersion = rev;
     return out;
   }
-  const written = await ctx.storage.update(r, out, cur.modRevision);
+  const written = await ctx.storage.update(r, out, cur.modRevision, json);
   if (written && r.kind === 'Namespace') ctx.namespaces.note(written);
   return written;
 }
@@ -122,7 +125,8 @@ export async function updateObject(ctx: ApiContext, r: ResourceInfo, namespace: 
     const cached = attempt === 0 && wanted ? recentAt(ctx, r, namespace, name, wanted) : undefined;
     const cur = cached ?? (await mustGet(ctx, r, namespace, name));
     if (wanted !== undefined && wanted !== '' && wanted !== cur.modRevision) throw conflict(r, name);
-    const written = await writeOver(ctx, r, cur, structuredClone(obj), sub, !cached);
+    // A status write reads `obj` without changing it; a main-resource write fills in defaults.
+    const written = await writeOver(ctx, r, cur, sub === 'status' ? obj : structuredClone(obj), sub, !cached);
     if (written) return written;
     // A lost CAS on the hub's value is decided again on what etcd says.
     if (wanted && !cached) throw conflict(r, name);

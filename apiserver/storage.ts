@@ -17,6 +17,8 @@ export const REGISTRY_PREFIX = '/registry/';
 export interface Stored<T extends KubeObject = KubeObject> {
   obj: T;
   modRevision: string;
+  /** The stored text obj was parsed from (without resourceVersion): an update that encodes to it changes nothing. */
+  json?: string;
 }
 
 /** resourcePrefix is the key prefix of a resource's objects, narrowed to one namespace when given. */
@@ -36,8 +38,14 @@ export function decodeStored<T extends KubeObject = KubeObject>(value: Buffer | 
   return obj;
 }
 
-/** encode is the stored JSON of an object: apiVersion, kind and metadata first (Kubernetes' order), without resourceVersion. */
-function encode(obj: KubeObject): string {
+/** storedFrom decodes a stored value into a Stored that keeps its text. */
+export function storedFrom<T extends KubeObject = KubeObject>(value: Buffer, modRevision: string): Stored<T> {
+  const json = value.toString('utf8');
+  return { obj: decodeStored<T>(json, modRevision), modRevision, json };
+}
+
+/** encodeStored is the stored JSON of an object: apiVersion, kind and metadata first (Kubernetes' order), without resourceVersion. */
+export function encodeStored(obj: KubeObject): string {
   const rv = obj.metadata.resourceVersion;
   if (rv !== undefined) delete obj.metadata.resourceVersion;
   try {
@@ -45,6 +53,26 @@ function encode(obj: KubeObject): string {
   } finally {
     if (rv !== undefined) obj.metadata.resourceVersion = rv;
   }
+}
+
+/**
+ * written remembers the text storage wrote for each object it returned from a write, so the answer
+ * to that write splices the resourceVersion into it instead of encoding the object a second time.
+ */
+const written = new WeakMap<KubeObject, { json: string; revision: string }>();
+
+/**
+ * objectJson is an object's JSON: for an object a storage write returned, still at the revision it
+ * was written at, the stored text with its resourceVersion spliced in (handlers answer with what
+ * they wrote, unchanged); else JSON.stringify.
+ */
+export function objectJson(obj: unknown): string {
+  const w = typeof obj === 'object' && obj !== null ? written.get(obj as KubeObject) : undefined;
+  if (w && (obj as KubeObject).metadata?.resourceVersion === w.revision) {
+    const text = jsonWithResourceVersion(w.json, w.revision);
+    if (text !== undefined) return text;
+  }
+  return JSON.stringify(obj);
 }
 
 /** ENCODED_HEAD matches the start of what encode writes, up to the inside of metadata. */
@@ -60,6 +88,12 @@ export function jsonWithResourceVersion(stored: string, rv: string): string | un
   if (!head) return undefined;
   const at = head[0].length;
   return `${stored.slice(0, at)}"resourceVersion":${JSON.stringify(rv)}${stored[at] === '}' ? '' : ','}${stored.slice(at)}`;
+}
+
+function wrote<T extends KubeObject>(obj: T, json: string, revision: string): T {
+  obj.metadata.resourceVersion = revision;
+  written.set(obj, { json, revision });
+  return obj;
 }
 
 const REVISION_PROBE = `${REGISTRY_PREFIX}\u0000revision-probe`;
@@ -82,7 +116,7 @@ export class Storage {
     const res = await this.kv.range(objectKey(r, namespace, name)).catch(unavailable);
     const kv = res.kvs[0];
     if (!kv) return undefined;
-    return { obj: decodeStored<T>(kv.value, kv.modRevision), modRevision: kv.modRevision };
+    return storedFrom<T>(kv.value, kv.modRevision);
   }
 
   /** list reads every object of a resource (in one namespace, or all) and the revision it was read at. */
@@ -96,19 +130,21 @@ export class Storage {
   /** create writes a new object if its key is absent; returns it with its resourceVersion, or undefined when taken. */
   async create<T extends KubeObject>(r: ResourceInfo, obj: T): Promise<T | undefined> {
     const key = objectKey(r, obj.metadata.namespace, obj.metadata.name!);
-    const res = await this.kv.txn(key, { target: 'create', revision: 0 }, { put: encode(obj) }).catch(unavailable);
+    const json = encodeStored(obj);
+    const res = await this.kv.txn(key, { target: 'create', revision: 0 }, { put: json }).catch(unavailable);
     if (!res.succeeded) return undefined;
-    obj.metadata.resourceVersion = res.revision;
-    return obj;
+    return wrote(obj, json, res.revision);
   }
 
-  /** update replaces an object if its mod revision is still `expected`; returns it with the new resourceVersion, or undefined on conflict. */
-  async update<T extends KubeObject>(r: ResourceInfo, obj: T, expected: string): Promise<T | undefined> {
+  /**
+   * update replaces an object if its mod revision is still `expected`; returns it with the new
+   * resourceVersion, or undefined on conflict. `json` is encodeStored(obj) when the caller made it already.
+   */
+  async update<T extends KubeObject>(r: ResourceInfo, obj: T, expected: string, json = encodeStored(obj)): Promise<T | undefined> {
     const key = objectKey(r, obj.metadata.namespace, obj.metadata.name!);
-    const res = await this.kv.txn(key, { target: 'mod', revision: Number(expected) }, { put: encode(obj) }).catch(unavailable);
+    const res = await this.kv.txn(key, { target: 'mod', revision: Number(expected) }, { put: json }).catch(unavailable);
     if (!res.succeeded) return undefined;
-    obj.metadata.resourceVersion = res.revision;
-    return obj;
+    return wrote(obj, json, res.revision);
   }
 
   /** delete removes an object if its mod revision is still `expected`; returns the delete's revision, or undefined on conflict. */

@@ -92,9 +92,9 @@ export function prepareForUpdate(r: ResourceInfo, next: Obj, old: Obj): void {
   m.generation = (o.generation ?? 1) + (specChanged ? 1 : 0);
 }
 
-/** prepareForStatusUpdate builds what a status-subresource write stores: the old object with the new status. */
+/** prepareForStatusUpdate builds what a status-subresource write stores: `old` (changed in place: pass a copy of your own) with the new status. */
 export function prepareForStatusUpdate(next: Obj, old: Obj): Obj {
-  const out = structuredClone(old);
+  const out = old;
   if (next.status === undefined) delete out.status;
   else out.status = next.status;
   // Labels and annotations may be changed through status too (Kubernetes allows metadata there); nothing else.

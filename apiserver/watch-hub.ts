@@ -8,9 +8,12 @@
 import type { ResourceInfo } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { ServiceUnavailableError } from '../api/errors.js';
-import { decodeStored, jsonWithResourceVersion, resourcePrefix, type Storage, type Stored } from './storage.js';
+import { decodeStored, jsonWithResourceVersion, REGISTRY_PREFIX, resourcePrefix, storedFrom, type Storage, type Stored } from './storage.js';
 import { EtcdWatch } from './etcd-watch.js';
 import type { WatchedEvent } from './etcd-wire.js';
+
+/** WatchedType is the watch event type a change is for one watcher. */
+export type WatchedType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /** ChangeEvent is one stored change: the object after (put) or before (delete), and the one before it, decoded on first use. */
 export interface ChangeEvent {
@@ -26,6 +29,10 @@ export interface ChangeEvent {
   readonly hasPrev: boolean;
   /** json is obj as JSON text, made once however many watchers write it. */
   json(): string;
+  /** line is the watch event of this change as a watch stream carries it (a JSON line), encoded once per type however many watchers write it. */
+  line(type: WatchedType): Buffer;
+  /** The namespace in the object's key ('' for a cluster-scoped object), known without decoding it. */
+  readonly namespace: string;
   /** True for the put that created the key. */
   created: boolean;
 }
@@ -45,11 +52,18 @@ export interface RecentValue {
 /** BUFFER_MAX bounds the events kept per resource; older resumes are served by etcd itself. */
 const BUFFER_MAX = 8000;
 
-/** LazyEvent keeps the raw values and parses them only when a subscriber reads them (most creates have no watcher). */
-class LazyEvent implements ChangeEvent {
+/**
+ * LazyEvent keeps the raw values and parses them only when a subscriber reads them (most creates
+ * have no watcher). Its previous value is the object of the key's event before it, parsed once
+ * for both when a filtered watcher reads both (a pod's status write after its create).
+ */
+class LazyEvent implements ChangeEvent, RecentValue {
   private objCache?: KubeObject;
   private prevCache?: KubeObject | null;
   private jsonCache?: string;
+  private lines?: Partial<Record<WatchedType, Buffer>>;
+  /** The key's event this one's previous value is the object of, until prev is read. */
+  private before?: LazyEvent;
   constructor(
     readonly type: 'put' | 'delete',
     readonly revision: number,
@@ -64,15 +78,50 @@ class LazyEvent implements ChangeEvent {
     return (this.objCache ??= decodeStored(this.value, this.modRevision));
   }
   get prev(): KubeObject | undefined {
-    if (this.prevCache === undefined) this.prevCache = this.prevValue ? decodeStored(this.prevValue, this.prevModRevision!) : null;
+    if (this.prevCache === undefined) {
+      this.prevCache = this.before?.parsedAt(this.prevModRevision) ?? (this.prevValue ? decodeStored(this.prevValue, this.prevModRevision!) : null);
+      this.before = undefined;
+    }
     return this.prevCache ?? undefined;
+  }
+  /** follow notes the key's newest value before this change, when it is this change's previous value; links never chain. */
+  follow(before: RecentValue | undefined): void {
+    if (!(before instanceof LazyEvent) || before.modRevision !== this.prevModRevision) return;
+    this.before = before;
+    before.before = undefined;
+  }
+  /** parsedAt is the object of this put, when it is at `modRevision` and already parsed. */
+  private parsedAt(modRevision: string | undefined): KubeObject | undefined {
+    return this.type === 'put' && this.modRevision === modRevision ? this.objCache : undefined;
+  }
+  /** release drops what was decoded and encoded (an event out of the buffer may stay the key's newest value). */
+  release(): void {
+    this.objCache = this.prevCache = this.jsonCache = this.lines = this.before = undefined;
   }
   get hasPrev(): boolean {
     return this.prevValue !== undefined;
   }
   json(): string {
-    return (this.jsonCache ??= jsonWithResourceVersion(this.value.toString('utf8'), this.modRevision) ?? JSON.stringify(this.obj));
+    return (this.jsonCache ??= this.encode());
   }
+  /** line caches the encoded line, not the text it was made of: buffered events keep one copy. */
+  line(type: WatchedType): Buffer {
+    const lines = (this.lines ??= {});
+    return (lines[type] ??= Buffer.from(`{"type":"${type}","object":${this.jsonCache ?? this.encode()}}\n`));
+  }
+  private encode(): string {
+    return jsonWithResourceVersion(this.value.toString('utf8'), this.modRevision) ?? JSON.stringify(this.obj);
+  }
+  get namespace(): string {
+    return namespaceOfKey(this.key);
+  }
+}
+
+/** namespaceOfKey reads the namespace of /registry/<plural>/<namespace>/<name>; '' for a cluster-scoped key (/registry/<plural>/<name>). */
+export function namespaceOfKey(key: string): string {
+  const plural = key.indexOf('/', REGISTRY_PREFIX.length);
+  const ns = key.indexOf('/', plural + 1);
+  return plural < 0 || ns < 0 ? '' : key.slice(plural + 1, ns);
 }
 
 function toEvents(events: WatchedEvent[]): LazyEvent[] {
@@ -98,7 +147,7 @@ export class ResourceHub {
   private startRevision: number;
   /** The highest revision this hub has delivered (or started at). */
   lastRevision: number;
-  private buffer: ChangeEvent[] = [];
+  private buffer: LazyEvent[] = [];
   /** The newest value of every key that changed since the hub started (deleted keys dropped). */
   private readonly latest = new Map<string, RecentValue>();
   private readonly subs = new Set<Subscriber>();
@@ -149,13 +198,15 @@ export class ResourceHub {
       if (e.revision <= this.lastRevision) continue;
       this.lastRevision = e.revision;
       this.buffer.push(e);
-      if (e.type === 'put') this.latest.set(e.key, { value: e.value, modRevision: e.modRevision });
+      e.follow(this.latest.get(e.key));
+      if (e.type === 'put') this.latest.set(e.key, e);
       else this.latest.delete(e.key);
       for (const s of this.subs) s.event(e);
     }
     if (this.buffer.length > BUFFER_MAX) {
       const drop = this.buffer.length - BUFFER_MAX / 2;
       this.startRevision = this.buffer[drop - 1]!.revision;
+      for (let i = 0; i < drop; i++) this.buffer[i]!.release();
       this.buffer = this.buffer.slice(drop);
     }
   }
@@ -172,7 +223,7 @@ export class ResourceHub {
   /** recentStored is recent() decoded into an object of the caller's own (a fresh parse it may change). */
   recentStored<T extends KubeObject = KubeObject>(key: string): Stored<T> | undefined {
     const recent = this.latest.get(key);
-    return recent && { obj: decodeStored<T>(recent.value, recent.modRevision), modRevision: recent.modRevision };
+    return recent && storedFrom<T>(recent.value, recent.modRevision);
   }
 
   /** covers tells whether every event after `revision` is in the buffer or still to come. */

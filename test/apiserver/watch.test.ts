@@ -135,6 +135,29 @@ test('a namespaced watch sees only its namespace; field selectors filter watches
   }
 });
 
+test('a namespace watch without selectors sees its objects added, modified and deleted, and nothing of other namespaces', async () => {
+  assert.equal((await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'wns2' } })).status, 201);
+  const rv = (await api.call('GET', PODS)).body.metadata.resourceVersion;
+  const w = await api.watch(`/api/v1/namespaces/wns2/pods?watch=true&resourceVersion=${rv}`);
+  try {
+    await create('n-other');
+    const made = await create('n-in', undefined, 'wns2');
+    const st = await api.call('PUT', '/api/v1/namespaces/wns2/pods/n-in/status', { ...made, status: { phase: 'Running' } });
+    assert.equal(st.status, 200, st.text);
+    assert.equal((await api.call('DELETE', '/api/v1/namespaces/default/pods/n-other')).status, 200);
+    assert.equal((await api.call('DELETE', '/api/v1/namespaces/wns2/pods/n-in')).status, 200);
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      const e = await w.next(5000, `event ${i} of n-in`);
+      seen.push(`${e.type} ${e.object.metadata.namespace}/${e.object.metadata.name} ${e.object.status?.phase}`);
+      if (i === 1) assert.equal(e.object.metadata.resourceVersion, st.body.metadata.resourceVersion);
+    }
+    assert.deepEqual(seen, ['ADDED wns2/n-in Pending', 'MODIFIED wns2/n-in Running', 'DELETED wns2/n-in Running']);
+  } finally {
+    w.close();
+  }
+});
+
 test('bookmarks arrive when allowed, and timeoutSeconds ends the stream', async () => {
   const rv = (await api.call('GET', PODS)).body.metadata.resourceVersion;
   const w = await api.watch(`${PODS}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true&timeoutSeconds=3`);
